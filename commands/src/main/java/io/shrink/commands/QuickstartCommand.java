@@ -1,0 +1,41 @@
+package io.shrink.commands;
+
+import io.shrink.core.infer.Prediction;
+import io.shrink.core.models.Quickstart;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
+
+/** {@code shrink quickstart}: the main job on an embedded default, with nothing but Maven Central. */
+@Command(name = "quickstart", mixinStandardHelpOptions = true,
+        description = {"Run shrink's main job on an embedded default: import Google's BERT-base-uncased from",
+                "Maven Central into the registry (once; it is fetched with mvn when not in the local Maven",
+                "repository) and show what it predicts for a few fixed masked sentences."})
+public final class QuickstartCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print JSON for scripts.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Output out = ModelsCommand.output(spec);
+        Quickstart.Result r = ModelsCommand.service(spec).quickstart(out::progress);
+        if (json) {
+            out.json(r);
+            return 0;
+        }
+        out.println("model " + r.model().id() + ": " + Formats.count(r.model().parameters()) + " parameters, "
+                + r.model().config().numLayers() + " layers");
+        for (Prediction p : r.predictions()) {
+            out.println(p.input());
+            PredictCommand.print(out, p);
+        }
+        out.println(String.format(java.util.Locale.ROOT, "top-1 correct on %d of %d probes", r.correct(), r.predictions().size()));
+        return 0;
+    }
+}

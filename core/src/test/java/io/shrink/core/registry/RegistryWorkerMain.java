@@ -1,0 +1,50 @@
+package io.shrink.core.registry;
+
+import io.shrink.core.model.EncoderConfig;
+import io.shrink.core.model.HeadConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Test helper run in a separate JVM: adds models and records metrics to exercise cross-process locking. */
+public final class RegistryWorkerMain {
+
+    private RegistryWorkerMain() {
+    }
+
+    /**
+     * Arguments: registry home, id prefix, number of models to add, id of a shared model to record metrics on, and
+     * the epoch millisecond at which to start (so that workers overlap).
+     */
+    public static void main(String[] args) throws Exception {
+        ModelRegistry registry = new ModelRegistry(Path.of(args[0]));
+        String prefix = args[1];
+        int count = Integer.parseInt(args[2]);
+        String shared = args[3];
+        long startAt = Long.parseLong(args[4]);
+        Thread.sleep(Math.max(0, startAt - System.currentTimeMillis()));
+        for (int i = 0; i < count; i++) {
+            String id = prefix + "-" + i;
+            registry.add(entry(id), false, dir -> Files.write(dir.resolve("weights.bin"), payload(id)));
+            registry.updateMetrics(shared, "task-" + id, Map.of("accuracy", i));
+        }
+    }
+
+    /** A small, complete entry for {@code id}. */
+    static RegistryEntry entry(String id) {
+        return new RegistryEntry(RegistryEntry.SCHEMA_VERSION, id, "bert", EncoderConfig.bert(100, 32, 2, 2, 64, 16),
+                HeadConfig.none(), 1000, 500, 0, new RegistryEntry.Tokenizer(100, true), null,
+                new RegistryEntry.Lineage("models import", "maven:org.example:tiny-bert:1.0", Map.of("seed", 7), null),
+                "00".repeat(32), null, null);
+    }
+
+    /** Deterministic file content for model {@code id}. */
+    static byte[] payload(String id) {
+        byte[] bytes = new byte[1000 + id.length()];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (id.hashCode() + i);
+        }
+        return bytes;
+    }
+}
