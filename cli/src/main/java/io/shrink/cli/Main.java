@@ -18,6 +18,9 @@ public final class Main {
     /** Exit code of a missing or corrupt model, checkpoint or data file. */
     public static final int MISSING_OR_CORRUPT = 3;
 
+    /** Width of help text: fixed, so help reads the same everywhere and golden files stay stable. */
+    static final int HELP_WIDTH = 110;
+
     private Main() {
     }
 
@@ -41,6 +44,15 @@ public final class Main {
         }
     }
 
+    /** Every subcommand lists the same exit codes as the root in its help. */
+    private static void shareExitCodes(CommandLine cl, CommandLine.Model.UsageMessageSpec root) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.getCommandSpec().usageMessage().exitCodeListHeading(root.exitCodeListHeading())
+                    .exitCodeList(root.exitCodeList());
+            shareExitCodes(sub, root);
+        }
+    }
+
     /** The configured command tree. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         ShrinkCommand root = new ShrinkCommand();
@@ -48,6 +60,8 @@ public final class Main {
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setUsageHelpWidth(HELP_WIDTH);
+        shareExitCodes(cli, cli.getCommandSpec().usageMessage());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             Throwable cause = ex;
             while (!(cause instanceof ShrinkException) && cause.getCause() != null && cause.getCause() != cause) {

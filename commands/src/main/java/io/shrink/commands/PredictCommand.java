@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
 
 /** {@code shrink predict}: run a model on text and print what it computes. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Run a model on text and print what it computes, by head:",
+        header = "Run a model on text and print what it computes.",
+        description = {"What is printed depends on the model's head:",
                 "  masked-LM       top-k fillers for each [MASK]",
                 "  classification  every label with its probability",
                 "  regression      the predicted score",

