@@ -44,6 +44,14 @@ public final class Encoder implements AutoCloseable {
         this.params = params;
     }
 
+    /**
+     * Seeds PyTorch's random generator (dropout masks and any other random op), so that a training forward
+     * pass on CPU repeats exactly for the same seed.
+     */
+    public static void seed(int seed) {
+        ai.djl.engine.Engine.getEngine("PyTorch").setRandomSeed(seed);
+    }
+
     /** Copies a checkpoint's weights into arrays owned by a new child manager of {@code parent}. */
     public static Encoder load(Checkpoint ckpt, NDManager parent) {
         NDManager m = parent.newSubManager();

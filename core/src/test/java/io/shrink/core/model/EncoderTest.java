@@ -53,8 +53,14 @@ class EncoderTest {
             float[] e1 = enc.forward(x, null, null, false, false).lastHidden().toFloatArray();
             float[] e2 = enc.forward(x, null, null, false, false).lastHidden().toFloatArray();
             assertArrayEquals(e1, e2, "inference is deterministic");
+            Encoder.seed(17);
             float[] t1 = enc.forward(x, null, null, true, false).lastHidden().toFloatArray();
             assertFalse(java.util.Arrays.equals(e1, t1), "training applies dropout");
+            float[] t2 = enc.forward(x, null, null, true, false).lastHidden().toFloatArray();
+            assertFalse(java.util.Arrays.equals(t1, t2), "a new dropout mask each pass");
+            Encoder.seed(17);
+            assertArrayEquals(t1, enc.forward(x, null, null, true, false).lastHidden().toFloatArray(),
+                    "the same seed repeats the same dropout");
         }
     }
 
