@@ -162,6 +162,7 @@ function _complete_shrink() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models show" ];    then _picocli_shrink_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models import" ];    then _picocli_shrink_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models export" ];    then _picocli_shrink_models; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models derive" ];    then _picocli_shrink_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models rm" ];    then _picocli_shrink_models; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
@@ -173,9 +174,11 @@ function _complete_shrink() {
   local cmds5=(models show)
   local cmds6=(models import)
   local cmds7=(models export)
-  local cmds8=(models rm)
+  local cmds8=(models derive)
+  local cmds9=(models rm)
 
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_models_derive; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_models_export; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_models_import; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_models_show; return $?; fi
@@ -255,7 +258,7 @@ function _picocli_shrink_models() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="list show import export rm"
+  local commands="list show import export derive rm"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
   local arg_opts="'--registry'"
 
@@ -467,6 +470,42 @@ function _picocli_shrink_models_export() {
       type compopt &>/dev/null && compopt -o filenames
       positionals=$( compgen -f -- "${curr_word}" ) # files
     fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `derive` subcommand.
+function _picocli_shrink_models_derive() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--drop-token-types' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--id' '--layers' '--registry'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--id')
+      return
+      ;;
+    '--layers')
+      return
+      ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

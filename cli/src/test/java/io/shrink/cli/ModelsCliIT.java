@@ -89,11 +89,19 @@ class ModelsCliIT {
         assertEquals(entry.get("contentSha256").asText(), JSON.readTree(again.out()).get("contentSha256").asText(),
                 "export then import is bit-exact");
 
+        Shrink.Run derive = Shrink.run(reg, "models", "derive", "tiny", "--id", "tiny-1l", "--layers", "1", "--json");
+        assertEquals(0, derive.code(), derive.toString());
+        JsonNode derived = JSON.readTree(derive.out());
+        assertEquals(1, derived.get("config").get("numLayers").asInt());
+        assertEquals("tiny", derived.get("parent").asText());
+        assertEquals("models derive", derived.get("producedBy").get("command").asText());
+        expect(2, Shrink.run(reg, "models", "derive", "tiny", "--id", "bad", "--layers", "5"), "outside the teacher's layers");
+
         Shrink.Run dup = Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny");
         assertEquals(2, dup.code(), dup.toString());
         assertTrue(dup.err().contains("already exists"), dup.err());
 
-        Shrink.Run rm = Shrink.run(reg, "models", "rm", "tiny-again", "tiny");
+        Shrink.Run rm = Shrink.run(reg, "models", "rm", "tiny-again", "tiny", "tiny-1l");
         assertEquals(0, rm.code(), rm.toString());
         assertEquals("[ ]", Shrink.run(reg, "models", "list", "--json").out().strip());
     }

@@ -15,12 +15,13 @@ import java.util.concurrent.Callable;
 
 /** {@code shrink models}: the registry every command shares. */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = "List, show, import, export and remove models in the registry.",
+        description = "List, show, import, export, derive and remove models in the registry.",
         subcommands = {
                 ModelsCommand.ListModels.class,
                 ModelsCommand.Show.class,
                 ModelsCommand.Import.class,
                 ModelsCommand.Export.class,
+                ModelsCommand.Derive.class,
                 ModelsCommand.Remove.class})
 public final class ModelsCommand {
 
@@ -169,6 +170,53 @@ public final class ModelsCommand {
                 out.json(java.util.Map.of("id", id, "dir", written.toString(), "format", "huggingface"));
             } else {
                 out.println("exported " + id + " to " + written);
+            }
+            return 0;
+        }
+    }
+
+    /** {@code shrink models derive PARENT --layers ... --id ID}. */
+    @Command(name = "derive", mixinStandardHelpOptions = true,
+            header = "Make a shallower model from a registry model by copying some of its layers.",
+            description = {"The new model copies the parent's embeddings, head and the chosen layers, as DistilBERT's",
+                    "student was initialised from BERT-base. With --drop-token-types it has no token-type embeddings",
+                    "(DistilBERT style); the parent's segment-0 embedding is then added to the position embeddings,",
+                    "so single-segment inputs embed exactly as before."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  shrink models derive bert-base-uncased --id bert-6l --drop-token-types",
+                    "  shrink models derive bert-base-uncased --id bert-first4 --layers first:4"})
+    static final class Derive implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "PARENT", description = "Registry id of the model to copy from.")
+        String parent;
+
+        @Option(names = "--id", required = true, paramLabel = "ID", description = "Registry id of the new model.")
+        String id;
+
+        @Option(names = "--layers", paramLabel = "LIST", defaultValue = "0,2,4,7,9,11",
+                description = "Parent layers to copy: a list, every-other or first:K (default: ${DEFAULT-VALUE}).")
+        String layers;
+
+        @Option(names = "--drop-token-types", description = "Remove token-type embeddings (DistilBERT style).")
+        boolean dropTokenTypes;
+
+        @Option(names = {"-f", "--force"}, description = "Replace an existing model with the same id.")
+        boolean force;
+
+        @Option(names = "--json", description = "Print the new registry entry as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            RegistryEntry e = service(spec).derive(parent, layers, dropTokenTypes, id, force);
+            Output out = output(spec);
+            if (json) {
+                out.json(e);
+            } else {
+                out.println("derived " + e.id() + " from " + parent + ": " + e.config().numLayers() + " layers, "
+                        + Formats.count(e.parameters()) + " parameters");
             }
             return 0;
         }
