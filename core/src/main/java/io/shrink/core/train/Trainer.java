@@ -1,0 +1,315 @@
+package io.shrink.core.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.shrink.core.ShrinkException;
+import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.checkpoint.Safetensors;
+import io.shrink.core.model.Encoder;
+import io.shrink.core.util.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The training loop shared by fine-tuning and distillation: micro-batches with gradient accumulation,
+ * global-norm clipping, AdamW with a linear schedule, evaluation every N steps or each epoch with
+ * best-checkpoint selection, and resumable checkpoints (weights, optimizer moments, data position).
+ *
+ * <p>Each optimizer step reseeds PyTorch from (seed, step) and each epoch's batches come from (seed, epoch),
+ * so an interrupted run resumed from a checkpoint reaches exactly the weights of an uninterrupted one.
+ * Every step's inputs and activations live in a per-step manager closed after the update (FACTS §2.2).
+ */
+public final class Trainer {
+    /** Subdirectory of the run directory holding the last resumable checkpoint. */
+    public static final String CHECKPOINT = "checkpoint";
+    /** File in the run directory holding the best weights so far (canonical names). */
+    public static final String BEST = "best.safetensors";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** What a trainer needs to know about a task. */
+    public interface Task<B> {
+        /** The micro-batches of an epoch, in order; must be the same every time for the same epoch. */
+        List<B> batches(int epoch);
+
+        /** Examples in a micro-batch (for speed reporting). */
+        int size(B batch);
+
+        /** The scalar training loss of a micro-batch; inputs are created in {@code step}. */
+        NDArray loss(Encoder encoder, B batch, NDManager step);
+
+        /** Evaluates on held-out data (no autograd, no dropout). */
+        Evaluation evaluate(Encoder encoder);
+    }
+
+    /**
+     * An evaluation's outcome.
+     *
+     * @param main           the value used for best-checkpoint selection
+     * @param higherIsBetter whether larger main values are better
+     * @param metrics        every metric by name
+     */
+    public record Evaluation(double main, boolean higherIsBetter, Map<String, Double> metrics) {
+    }
+
+    /**
+     * What a finished run produced.
+     *
+     * @param state        the final state (steps, best score, history)
+     * @param best         the best weights' file (the last weights when the run never evaluated)
+     * @param trainSeconds wall-clock seconds spent training in this process
+     */
+    public record Outcome(TrainState state, Path best, double trainSeconds) {
+    }
+
+    private final TrainOptions options;
+    private final Map<String, Object> optionMap;
+    private final Progress progress;
+
+    /**
+     * @param options   the optimisation settings
+     * @param optionMap every option of the run (stored with checkpoints; a resume must match it)
+     * @param progress  where to report
+     */
+    public Trainer(TrainOptions options, Map<String, Object> optionMap, Progress progress) {
+        this.options = options.validate();
+        this.optionMap = optionMap;
+        this.progress = progress;
+    }
+
+    /**
+     * Trains {@code encoder} in place. With {@code resume}, continues from {@code runDir/checkpoint}.
+     */
+    public <B> Outcome run(Encoder encoder, Task<B> task, Path runDir, boolean resume) {
+        Engine engine = Engine.getEngine("PyTorch");
+        Map<String, NDArray> params = encoder.parameters();
+        int stepsPerEpoch = (task.batches(0).size() + options.gradAccumulation() - 1) / options.gradAccumulation();
+        int total = options.epochs() * stepsPerEpoch;
+        if (options.maxSteps() > 0) {
+            total = Math.min(total, options.maxSteps());
+        }
+        Schedule schedule = Schedule.of(options.learningRate(), options.warmupRatio(), total);
+        NDManager base = params.values().iterator().next().getManager();
+        long started = System.nanoTime();
+        try (AdamW adam = new AdamW(base, options.weightDecay())) {
+            TrainState state = resume ? restore(encoder, adam, runDir)
+                    : new TrainState(0, 0, 0, Double.NaN, -1, new ArrayList<>(), optionMap);
+            params.values().forEach(p -> p.setRequiresGradient(true));
+            progress.start("train", total);
+            double lossEma = Double.NaN;
+            long examples = 0;
+            long windowStart = System.nanoTime();
+            int step = state.step();
+            outer:
+            for (int epoch = state.epoch(); epoch < options.epochs(); epoch++) {
+                List<B> batches = task.batches(epoch);
+                int bi = epoch == state.epoch() ? state.batchIndex() : 0;
+                while (bi < batches.size()) {
+                    if (step >= total) {
+                        break outer;
+                    }
+                    int micro = Math.min(options.gradAccumulation(), batches.size() - bi);
+                    Encoder.seed((int) (options.seed() * 1_000_003L + step));
+                    double stepLoss = 0;
+                    try (GradientCollector gc = engine.newGradientCollector()) {
+                        for (int k = 0; k < micro; k++) {
+                            try (NDManager sm = base.newSubManager()) {
+                                B batch = batches.get(bi + k);
+                                NDArray loss = task.loss(encoder, batch, sm);
+                                gc.backward(loss.div(sm.full(new Shape(), micro, DataType.FLOAT32)));
+                                stepLoss += loss.getFloat() / micro;
+                                examples += task.size(batch);
+                            }
+                        }
+                    }
+                    if (!Double.isFinite(stepLoss)) {
+                        throw ShrinkException.failed("training diverged: loss " + stepLoss + " at step " + step
+                                + "; lower the learning rate", null);
+                    }
+                    double norm = clip(params, options.maxGradNorm());
+                    double lr = schedule.at(step);
+                    adam.step(params, lr);
+                    step++;
+                    bi += micro;
+                    lossEma = Double.isNaN(lossEma) ? stepLoss : 0.98 * lossEma + 0.02 * stepLoss;
+                    if (step % options.logEvery() == 0 || step == total) {
+                        double secs = (System.nanoTime() - windowStart) / 1e9;
+                        progress.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e |g| %.2f %.1f ex/s",
+                                lossEma, lr, norm, examples / Math.max(secs, 1e-9)));
+                        examples = 0;
+                        windowStart = System.nanoTime();
+                    }
+                    boolean evalNow = options.evalEvery() > 0 && step % options.evalEvery() == 0;
+                    boolean endOfEpoch = bi >= batches.size();
+                    if (!evalNow && options.evalEvery() == 0 && endOfEpoch) {
+                        evalNow = true;
+                    }
+                    if (step == total) {
+                        evalNow = true;
+                    }
+                    int nextEpoch = endOfEpoch ? epoch + 1 : epoch;
+                    int nextBatch = endOfEpoch ? 0 : bi;
+                    if (evalNow) {
+                        state = evaluate(encoder, task, state, step, epoch, nextEpoch, nextBatch, runDir);
+                    } else {
+                        state = new TrainState(step, nextEpoch, nextBatch, state.bestScore(), state.bestStep(),
+                                state.evaluations(), optionMap);
+                    }
+                    boolean checkpointNow = options.checkpointEvery() > 0
+                            ? step % options.checkpointEvery() == 0 || step == total : evalNow;
+                    if (checkpointNow) {
+                        save(encoder, adam, state, runDir);
+                    }
+                }
+            }
+            params.values().forEach(p -> p.setRequiresGradient(false));
+            Path best = runDir.resolve(BEST);
+            if (!Files.isRegularFile(best)) {
+                writeWeights(encoder, best);
+            }
+            return new Outcome(state, best, (System.nanoTime() - started) / 1e9);
+        } catch (IOException e) {
+            throw ShrinkException.failed("cannot write training checkpoint in " + runDir + ": " + e.getMessage(), e);
+        } finally {
+            progress.close();
+        }
+    }
+
+    private <B> TrainState evaluate(Encoder encoder, Task<B> task, TrainState state, int step, int epoch,
+                                    int nextEpoch, int nextBatch, Path runDir) throws IOException {
+        Evaluation ev = task.evaluate(encoder);
+        List<Map<String, Object>> history = new ArrayList<>(state.evaluations());
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("step", step);
+        row.put("epoch", epoch);
+        row.put("metrics", ev.metrics());
+        history.add(row);
+        boolean better = Double.isNaN(state.bestScore())
+                || (ev.higherIsBetter() ? ev.main() > state.bestScore() : ev.main() < state.bestScore());
+        double bestScore = better ? ev.main() : state.bestScore();
+        int bestStep = better ? step : state.bestStep();
+        if (better) {
+            writeWeights(encoder, runDir.resolve(BEST));
+        }
+        progress.message(String.format(Locale.ROOT, "step %d: %s%s", step, ev.metrics(), better ? " (best so far)" : ""));
+        return new TrainState(step, nextEpoch, nextBatch, bestScore, bestStep, history, optionMap);
+    }
+
+    /** Clips the global gradient norm to {@code max} (0 = only measure) and returns the norm before clipping. */
+    static double clip(Map<String, NDArray> params, double max) {
+        double sq = 0;
+        List<NDArray> grads = new ArrayList<>();
+        for (NDArray p : params.values()) {
+            if (p.hasGradient()) {
+                NDArray g = p.getGradient();
+                grads.add(g);
+                try (NDArray s = g.square().sum()) {
+                    sq += s.getFloat();
+                }
+            }
+        }
+        double norm = Math.sqrt(sq);
+        if (max > 0 && norm > max) {
+            float scale = (float) (max / (norm + 1e-6));
+            grads.forEach(g -> g.muli(scale));
+        }
+        grads.forEach(NDArray::close);
+        return norm;
+    }
+
+    private static void writeWeights(Encoder encoder, Path file) throws IOException {
+        List<FloatTensor> tensors = new ArrayList<>();
+        encoder.parameters().forEach((name, a) -> tensors.add(new FloatTensor(name, a.getShape().getShape(), a.toFloatArray())));
+        Safetensors.write(file, tensors, Map.of());
+    }
+
+    private void save(Encoder encoder, AdamW adam, TrainState state, Path runDir) throws IOException {
+        Files.createDirectories(runDir);
+        Path tmp = Files.createTempDirectory(runDir, ".checkpoint-");
+        writeWeights(encoder, tmp.resolve("model.safetensors"));
+        adam.save(tmp.resolve("optimizer.safetensors"));
+        AtomicFiles.writeString(tmp.resolve("state.json"), JSON.writeValueAsString(state) + "\n");
+        Path target = runDir.resolve(CHECKPOINT);
+        Path old = runDir.resolve(CHECKPOINT + ".old");
+        deleteTree(old);
+        if (Files.exists(target)) {
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+    }
+
+    private TrainState restore(Encoder encoder, AdamW adam, Path runDir) {
+        Path dir = runDir.resolve(CHECKPOINT);
+        if (!Files.isRegularFile(dir.resolve("state.json"))) {
+            Path old = runDir.resolve(CHECKPOINT + ".old");
+            if (!Files.isRegularFile(old.resolve("state.json"))) {
+                throw ShrinkException.corrupt(runDir + ": no checkpoint to resume from");
+            }
+            dir = old;
+        }
+        TrainState state;
+        try {
+            state = JSON.readValue(dir.resolve("state.json").toFile(), TrainState.class);
+        } catch (IOException e) {
+            throw ShrinkException.corrupt(dir.resolve("state.json") + ": unreadable training state");
+        }
+        if (!JSON.valueToTree(state.options()).equals(JSON.valueToTree(optionMap))) {
+            throw ShrinkException.usage("cannot resume " + runDir + ": options differ from the interrupted run's "
+                    + state.options());
+        }
+        Map<String, FloatTensor> weights = Safetensors.read(dir.resolve("model.safetensors"));
+        for (Map.Entry<String, NDArray> e : encoder.parameters().entrySet()) {
+            FloatTensor t = weights.get(e.getKey());
+            if (t == null || !java.util.Arrays.equals(t.shape(), e.getValue().getShape().getShape())) {
+                throw ShrinkException.corrupt(dir + ": checkpoint does not match the model at " + e.getKey());
+            }
+            e.getValue().set(FloatBuffer.wrap(t.data()));
+        }
+        adam.load(dir.resolve("optimizer.safetensors"), state.step());
+        progress.message("resumed from " + dir + " at step " + state.step());
+        return state;
+    }
+
+    /** Loads a weights file into a checkpoint of the same shape (e.g. the best weights after training). */
+    public static Checkpoint withWeights(Checkpoint shape, Path weightsFile) {
+        Map<String, FloatTensor> w = Safetensors.read(weightsFile);
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
+        for (String name : shape.tensors().keySet()) {
+            FloatTensor t = w.get(name);
+            if (t == null) {
+                throw ShrinkException.corrupt(weightsFile + ": missing " + name);
+            }
+            out.put(name, t);
+        }
+        return new Checkpoint(shape.config(), shape.head(), out, shape.tokenizer());
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

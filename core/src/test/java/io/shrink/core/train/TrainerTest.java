@@ -1,0 +1,187 @@
+package io.shrink.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.shrink.core.TinyModels;
+import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.checkpoint.Safetensors;
+import io.shrink.core.model.Encoder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The training loop on a tiny synthetic task: it learns, and an interrupted run resumes to the same weights. */
+class TrainerTest {
+    /** Label 1 when token 40 occurs in the sequence. */
+    record Example(long[] ids, long label) {
+    }
+
+    static List<Example> data(int n, long seed) {
+        Random r = new Random(seed);
+        List<Example> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int len = 4 + r.nextInt(5);
+            long[] ids = new long[len];
+            ids[0] = 2;
+            boolean positive = r.nextBoolean();
+            for (int j = 1; j < len - 1; j++) {
+                ids[j] = 5 + r.nextInt(30);
+            }
+            if (positive) {
+                ids[1 + r.nextInt(len - 2)] = 40;
+            }
+            ids[len - 1] = 3;
+            out.add(new Example(ids, positive ? 1 : 0));
+        }
+        return out;
+    }
+
+    static final class SyntheticTask implements Trainer.Task<List<Example>> {
+        final List<Example> train = data(64, 1);
+        final List<Example> dev = data(48, 2);
+        final long seed;
+
+        SyntheticTask(long seed) {
+            this.seed = seed;
+        }
+
+        @Override
+        public List<List<Example>> batches(int epoch) {
+            List<Example> order = new ArrayList<>(train);
+            Collections.shuffle(order, new Random(seed * 31 + epoch));
+            List<List<Example>> out = new ArrayList<>();
+            for (int i = 0; i < order.size(); i += 8) {
+                out.add(order.subList(i, Math.min(order.size(), i + 8)));
+            }
+            return out;
+        }
+
+        @Override
+        public int size(List<Example> batch) {
+            return batch.size();
+        }
+
+        @Override
+        public NDArray loss(Encoder encoder, List<Example> batch, NDManager step) {
+            NDArray[] in = inputs(batch, step);
+            NDArray hidden = encoder.forward(in[0], null, in[1], true, false).lastHidden();
+            return Losses.crossEntropy(encoder.classify(hidden, true), in[2]);
+        }
+
+        @Override
+        public Trainer.Evaluation evaluate(Encoder encoder) {
+            try (NDManager m = encoder.parameters().values().iterator().next().getManager().newSubManager()) {
+                NDArray[] in = inputs(dev, m);
+                NDArray logits = encoder.classify(encoder.forward(in[0], null, in[1], false, false).lastHidden(), false);
+                float acc = logits.argMax(-1).eq(in[2]).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mean().getFloat();
+                return new Trainer.Evaluation(acc, true, Map.of("accuracy", (double) acc));
+            }
+        }
+
+        static NDArray[] inputs(List<Example> batch, NDManager m) {
+            int len = batch.stream().mapToInt(e -> e.ids().length).max().orElse(1);
+            long[] ids = new long[batch.size() * len];
+            long[] mask = new long[batch.size() * len];
+            long[] labels = new long[batch.size()];
+            for (int i = 0; i < batch.size(); i++) {
+                long[] e = batch.get(i).ids();
+                for (int j = 0; j < e.length; j++) {
+                    ids[i * len + j] = e[j];
+                    mask[i * len + j] = 1;
+                }
+                labels[i] = batch.get(i).label();
+            }
+            return new NDArray[] {m.create(ids, new Shape(batch.size(), len)), m.create(mask, new Shape(batch.size(), len)),
+                    m.create(labels)};
+        }
+    }
+
+    static TrainOptions options(int checkpointEvery) {
+        return new TrainOptions(2e-3, 0.01, 0.1, 3, 0, 8, 2, 1.0, 7, 4, checkpointEvery, 1);
+    }
+
+    static Checkpoint model() {
+        return TinyModels.model(TinyModels.bert(), TinyModels.classifier("pooler"), 5);
+    }
+
+    @Test
+    void learnsTheSyntheticTask(@TempDir Path dir) {
+        SyntheticTask task = new SyntheticTask(3);
+        try (NDManager m = NDManager.newBaseManager("PyTorch"); Encoder enc = Encoder.load(model(), m)) {
+            double before = task.evaluate(enc).main();
+            TrainOptions longer = new TrainOptions(1e-3, 0.01, 0.1, 20, 0, 8, 1, 1.0, 7, 0, 0, 10);
+            Trainer.Outcome out = new Trainer(longer, Map.of("lr", 1e-3), Progress.NONE).run(enc, task, dir, false);
+            assertEquals(160, out.state().step(), "20 epochs x 8 batches");
+            assertEquals(20, out.state().evaluations().size(), "one evaluation per epoch");
+            assertTrue(before < 0.7 && out.state().bestScore() >= 0.9, "accuracy " + before + " -> " + out.state().bestScore());
+            assertTrue(Files.isRegularFile(out.best()));
+        }
+    }
+
+    @Test
+    void interruptedRunResumesToTheSameWeights(@TempDir Path dir) {
+        Map<String, Object> opts = Map.of("lr", 2e-3);
+        Path straight = dir.resolve("straight");
+        Path resumed = dir.resolve("resumed");
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            try (Encoder enc = Encoder.load(model(), m)) {
+                new Trainer(options(2), opts, Progress.NONE).run(enc, new SyntheticTask(3), straight, false);
+            }
+            Progress killer = new Progress() {
+                @Override
+                public void start(String label, long total) {
+                }
+
+                @Override
+                public void update(long done, String status) {
+                    if (done == 7) {
+                        throw new IllegalStateException("simulated interruption after step 7");
+                    }
+                }
+
+                @Override
+                public void message(String line) {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            try (Encoder enc = Encoder.load(model(), m)) {
+                assertThrows(IllegalStateException.class,
+                        () -> new Trainer(options(2), opts, killer).run(enc, new SyntheticTask(3), resumed, false));
+            }
+            try (Encoder enc = Encoder.load(model(), m)) {
+                Trainer.Outcome out = new Trainer(options(2), opts, Progress.NONE).run(enc, new SyntheticTask(3), resumed, true);
+                assertEquals(12, out.state().step());
+            }
+            try (Encoder enc = Encoder.load(model(), m)) {
+                assertThrows(io.shrink.core.ShrinkException.class, () ->
+                        new Trainer(options(2), Map.of("lr", 1e-3), Progress.NONE).run(enc, new SyntheticTask(3), resumed, true),
+                        "a resume with other options is refused");
+            }
+        }
+        Map<String, FloatTensor> a = Safetensors.read(straight.resolve("checkpoint/model.safetensors"));
+        Map<String, FloatTensor> b = Safetensors.read(resumed.resolve("checkpoint/model.safetensors"));
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).data(), b.get(k).data(), 0f, "bit-identical " + k);
+        }
+        assertArrayEquals(Safetensors.read(straight.resolve(Trainer.BEST)).get("classifier.weight").data(),
+                Safetensors.read(resumed.resolve(Trainer.BEST)).get("classifier.weight").data(), 0f);
+    }
+}
