@@ -2,6 +2,7 @@ package io.shrink.cli;
 
 import io.shrink.commands.ShrinkCommand;
 import io.shrink.core.ShrinkException;
+import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -56,10 +57,12 @@ public final class Main {
     /** The configured command tree. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         ShrinkCommand root = new ShrinkCommand();
+        root.progressFactory(ConsoleProgress::forConsole);
         CommandLine cli = new CommandLine(root);
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.addSubcommand("shell", new ShellCommand(() -> TerminalBuilder.builder().system(true).build()));
         cli.setUsageHelpWidth(HELP_WIDTH);
         shareExitCodes(cli, cli.getCommandSpec().usageMessage());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

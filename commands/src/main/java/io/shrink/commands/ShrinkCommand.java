@@ -1,6 +1,7 @@
 package io.shrink.commands;
 
 import io.shrink.core.registry.ModelRegistry;
+import io.shrink.core.train.Progress;
 import io.shrink.core.util.Versions;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
@@ -52,6 +53,18 @@ public final class ShrinkCommand {
 
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "Print only results and errors.")
     private boolean quiet;
+
+    private Progress.Factory progress = () -> Progress.NONE;
+
+    /** Sets how long-running commands show progress (the command line wires a terminal bar in). */
+    public void progressFactory(Progress.Factory factory) {
+        this.progress = factory;
+    }
+
+    /** A progress reporter for a long-running phase; silent with {@code -q}. */
+    public Progress newProgress() {
+        return quiet ? Progress.NONE : progress.create();
+    }
 
     /** The registry directory in force. */
     public Path registryHome() {
