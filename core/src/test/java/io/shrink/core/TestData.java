@@ -20,6 +20,17 @@ public final class TestData {
         return jar("shrink.test.minilmJar", "all-MiniLM-L6-v2 (LangChain4j) jar");
     }
 
+    /**
+     * The shared real data directory ({@code glue/}, {@code squad/}, {@code imdb/}, see its MANIFEST.md) from the
+     * system property {@code shrink.test.dataDir}; the test is skipped, saying why, only when it is absent.
+     */
+    public static Path dataDir() {
+        String p = System.getProperty("shrink.test.dataDir");
+        Assumptions.assumeTrue(p != null && Files.isDirectory(Path.of(p)),
+                "shared data directory not available (system property shrink.test.dataDir = " + p + "); skipping");
+        return Path.of(p);
+    }
+
     private static Path jar(String property, String what) {
         String p = System.getProperty(property);
         Assumptions.assumeTrue(p != null && Files.isRegularFile(Path.of(p)),

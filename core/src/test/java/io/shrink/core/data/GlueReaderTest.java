@@ -1,0 +1,209 @@
+package io.shrink.core.data;
+
+import io.shrink.core.ShrinkException;
+import io.shrink.core.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GlueReaderTest {
+    @TempDir
+    Path tmp;
+
+    private static Path fixtures() throws URISyntaxException {
+        return Path.of(GlueReaderTest.class.getResource("/glue").toURI());
+    }
+
+    @Test
+    void registryAcceptsShortAndDirectoryNames() {
+        assertSame(GlueTask.SST2, GlueTask.of("SST-2"));
+        assertSame(GlueTask.SST2, GlueTask.of("sst2"));
+        assertSame(GlueTask.STSB, GlueTask.of("STS-B"));
+        assertSame(GlueTask.MNLI, GlueTask.of("MNLI"));
+        assertEquals(9, GlueTask.ALL.size());
+        ShrinkException e = assertThrows(ShrinkException.class, () -> GlueTask.of("squad"));
+        assertEquals(ShrinkException.Kind.USAGE, e.kind());
+        assertTrue(GlueTask.STSB.regression());
+        assertEquals(1, GlueTask.STSB.numOutputs());
+        assertEquals(3, GlueTask.MNLI.numOutputs());
+        assertEquals(List.of("accuracy_matched", "accuracy_mismatched"), GlueTask.MNLI.resultKeys());
+        assertEquals(List.of("f1", "accuracy"), GlueTask.MRPC.resultKeys());
+    }
+
+    @Test
+    void mnliFixtureByHeaderNames() throws Exception {
+        List<Example> train = GlueReader.read(fixtures(), GlueTask.MNLI, "train");
+        assertEquals(3, train.size());
+        assertEquals("The \"plan\" was approved.", train.get(1).textA());
+        assertEquals("It works well.", train.get(1).textB());
+        assertEquals(List.of(0, 1, 2), train.stream().map(Example::label).toList());
+        assertEquals(3, train.get(1).line());
+        List<Example> mm = GlueReader.read(fixtures(), GlueTask.MNLI, "dev_mismatched");
+        assertEquals("Prices rose (mismatched).", mm.get(1).textA());
+        assertEquals(2, mm.get(1).label());
+        List<Example> test = GlueReader.read(fixtures(), GlueTask.MNLI, "test_matched");
+        assertEquals(1, test.size());
+        assertFalse(test.get(0).labelled());
+        assertEquals(Example.UNLABELLED, test.get(0).label());
+    }
+
+    @Test
+    void qqpQnliWnliFixtures() throws Exception {
+        List<Example> qqp = GlueReader.read(fixtures(), GlueTask.QQP, "dev");
+        assertEquals(List.of(1, 0, 1), qqp.stream().map(Example::label).toList());
+        assertEquals("What does \"QUOTE_NONE\" mean?", qqp.get(2).textA());
+        assertEquals("2", qqp.get(2).id());
+        assertFalse(GlueReader.read(fixtures(), GlueTask.QQP, "test").get(0).labelled());
+        List<Example> qnli = GlueReader.read(fixtures(), GlueTask.QNLI, "dev");
+        assertEquals(List.of(0, 1), qnli.stream().map(Example::label).toList());
+        assertEquals("When was the bridge built?", qnli.get(0).textA());
+        List<Example> wnli = GlueReader.read(fixtures(), GlueTask.WNLI, "train");
+        assertEquals(List.of(1, 0), wnli.stream().map(Example::label).toList());
+        assertEquals(1, GlueReader.read(fixtures(), GlueTask.WNLI, "test").size());
+        assertEquals(1, GlueReader.read(fixtures(), GlueTask.QNLI, "test").size());
+    }
+
+    @Test
+    void realDataRowCounts() {
+        Path glue = TestData.dataDir().resolve("glue");
+        Map<GlueTask, int[]> counts = Map.of(
+                GlueTask.SST2, new int[] {67_349, 872, 1_821},
+                GlueTask.COLA, new int[] {8_551, 1_043, 1_063},
+                GlueTask.MRPC, new int[] {3_668, 408, 1_725},
+                GlueTask.STSB, new int[] {5_749, 1_500, 1_379},
+                GlueTask.RTE, new int[] {2_490, 277, 3_000});
+        counts.forEach((task, n) -> {
+            List<Example> train = GlueReader.read(glue, task, "train");
+            List<Example> dev = GlueReader.read(glue, task, "dev");
+            List<Example> test = GlueReader.read(glue, task, "test");
+            assertEquals(n[0], train.size(), task.name() + " train");
+            assertEquals(n[1], dev.size(), task.name() + " dev");
+            assertEquals(n[2], test.size(), task.name() + " test");
+            assertTrue(dev.stream().allMatch(Example::labelled), task.name());
+            assertEquals(task.pair(), dev.get(0).pair(), task.name());
+        });
+    }
+
+    @Test
+    void realDataQuirks() {
+        Path glue = TestData.dataDir().resolve("glue");
+        List<Example> mrpc = GlueReader.read(glue, GlueTask.MRPC, "dev");
+        assertEquals(1, mrpc.get(0).label());
+        assertEquals(2, mrpc.get(0).line());
+        assertEquals("0", mrpc.get(0).id());
+        assertTrue(GlueReader.read(glue, GlueTask.MRPC, "test").get(0).labelled(), "this copy's test has Quality");
+        List<Example> cola = GlueReader.read(glue, GlueTask.COLA, "dev");
+        assertEquals(1, cola.get(0).line());
+        assertNull(cola.get(0).textB());
+        assertFalse(GlueReader.read(glue, GlueTask.COLA, "test").get(0).labelled());
+        List<Example> stsb = GlueReader.read(glue, GlueTask.STSB, "dev");
+        assertTrue(stsb.stream().allMatch(e -> e.target() >= 0 && e.target() <= 5 && e.label() == Example.UNLABELLED));
+        assertFalse(GlueReader.read(glue, GlueTask.STSB, "test").get(0).labelled());
+        List<Example> rte = GlueReader.read(glue, GlueTask.RTE, "dev");
+        assertTrue(rte.stream().allMatch(e -> e.label() == 0 || e.label() == 1));
+        List<Example> sst = GlueReader.read(glue, GlueTask.SST2, "dev");
+        assertTrue(sst.get(0).textA().endsWith(" "), "SST-2 sentences keep their trailing space");
+    }
+
+    private ShrinkException corrupt(GlueTask task, String fileName, byte[] content) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve(task.dirName()));
+        Files.write(dir.resolve(fileName), content);
+        String split = fileName.replace(".tsv", "");
+        ShrinkException e = assertThrows(ShrinkException.class, () -> GlueReader.read(tmp, task, split));
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        return e;
+    }
+
+    private ShrinkException corrupt(GlueTask task, String fileName, String content) throws IOException {
+        return corrupt(task, fileName, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void badLabel() throws IOException {
+        ShrinkException e = corrupt(GlueTask.SST2, "dev.tsv", "sentence\tlabel\ngood film \t1\nbad film \t2\n");
+        assertTrue(e.getMessage().endsWith("dev.tsv:3: bad label '2' for sst2; expected one of 0, 1"), e.getMessage());
+    }
+
+    @Test
+    void nonNumericAndOutOfRangeScore() throws IOException {
+        String header = "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n";
+        ShrinkException e = corrupt(GlueTask.STSB, "dev.tsv", header + "0\tg\tf\t2012\t1\ts\ts\tA man.\tA dog.\tfive\n");
+        assertTrue(e.getMessage().endsWith("dev.tsv:2: score 'five' is not a number"), e.getMessage());
+        e = corrupt(GlueTask.STSB, "dev.tsv", header + "0\tg\tf\t2012\t1\ts\ts\tA man.\tA dog.\t5.5\n");
+        assertTrue(e.getMessage().endsWith("dev.tsv:2: score 5.5 is outside [0, 5]"), e.getMessage());
+    }
+
+    @Test
+    void wrongColumnCount() throws IOException {
+        ShrinkException e = corrupt(GlueTask.RTE, "dev.tsv",
+                "index\tsentence1\tsentence2\tlabel\n0\ta\tb\tentailment\n1\ta \"quoted\ttab\"\tb\tentailment\n");
+        assertTrue(e.getMessage().endsWith("dev.tsv:3: expected 4 tab-separated columns, found 5"), e.getMessage());
+        e = corrupt(GlueTask.COLA, "train.tsv", "gj04\t1\t\tOur friends won't buy this analysis.\nbad row\n");
+        assertTrue(e.getMessage().endsWith("train.tsv:2: expected 4 tab-separated columns, found 1"), e.getMessage());
+    }
+
+    @Test
+    void missingHeaderColumn() throws IOException {
+        ShrinkException e = corrupt(GlueTask.QNLI, "dev.tsv", "index\tquestion\ttext\tlabel\n0\tq\ts\tentailment\n");
+        assertTrue(e.getMessage().contains("dev.tsv:1: header has no 'sentence' column"), e.getMessage());
+    }
+
+    @Test
+    void emptyFilesAndHeaderOnly() throws IOException {
+        assertTrue(corrupt(GlueTask.SST2, "dev.tsv", "").getMessage().endsWith("dev.tsv:1: empty file"));
+        assertTrue(corrupt(GlueTask.COLA, "dev.tsv", "").getMessage().endsWith("dev.tsv:1: empty file"));
+        assertTrue(corrupt(GlueTask.SST2, "dev.tsv", "sentence\tlabel\n").getMessage()
+                .endsWith("dev.tsv:1: a header but no rows"));
+    }
+
+    @Test
+    void emptyLineInsideButNotAtTheEnd() throws IOException {
+        ShrinkException e = corrupt(GlueTask.SST2, "dev.tsv", "sentence\tlabel\na \t1\n\nb \t0\n");
+        assertTrue(e.getMessage().endsWith("dev.tsv:3: empty line inside the file"), e.getMessage());
+        Path dir = tmp.resolve("SST-2");
+        Files.writeString(dir.resolve("dev.tsv"), "sentence\tlabel\r\na \t1\r\n\n\n");
+        List<Example> ok = GlueReader.read(tmp, GlueTask.SST2, "dev");
+        assertEquals(1, ok.size());
+        assertEquals("a ", ok.get(0).textA());
+    }
+
+    @Test
+    void invalidUtf8NamesTheLine() throws IOException {
+        byte[] bytes = "sentence\tlabel\nfine \t1\ncaf\u00e9 \t0\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        ShrinkException e = corrupt(GlueTask.SST2, "dev.tsv", bytes);
+        assertTrue(e.getMessage().contains("dev.tsv:3: invalid UTF-8 near byte 3 of the line"), e.getMessage());
+    }
+
+    @Test
+    void bomIsStrippedFromTheHeader() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("MRPC"));
+        Files.writeString(dir.resolve("dev.tsv"),
+                "\uFEFFQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\n1\t10\t11\tA b .\tA c .\n");
+        Example e = GlueReader.read(tmp, GlueTask.MRPC, "dev").get(0);
+        assertEquals(1, e.label());
+        assertEquals("A c .", e.textB());
+    }
+
+    @Test
+    void missingFileAndDirectory() {
+        ShrinkException e = assertThrows(ShrinkException.class, () -> GlueReader.read(tmp, GlueTask.QQP, "dev"));
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+        assertTrue(e.getMessage().contains("no QQP directory"), e.getMessage());
+        assertEquals(ShrinkException.Kind.USAGE,
+                assertThrows(ShrinkException.class, () -> GlueTask.QQP.split("dev_matched")).kind());
+    }
+}
