@@ -59,10 +59,10 @@ public final class Main {
         ShrinkCommand root = new ShrinkCommand();
         root.progressFactory(ConsoleProgress::forConsole);
         CommandLine cli = new CommandLine(root);
+        cli.addSubcommand("shell", new ShellCommand(() -> TerminalBuilder.builder().system(true).build()));
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
-        cli.addSubcommand("shell", new ShellCommand(() -> TerminalBuilder.builder().system(true).build()));
         cli.setUsageHelpWidth(HELP_WIDTH);
         shareExitCodes(cli, cli.getCommandSpec().usageMessage());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -58,7 +58,7 @@ final class ShellCommand implements Callable<Integer> {
                 if (words.get(0).equals("exit") || words.get(0).equals("quit")) {
                     return 0;
                 }
-                if (words.get(0).equals("shell")) {
+                if (words.stream().filter(w -> !w.startsWith("-")).findFirst().orElse("").equals("shell")) {
                     out.println("shrink: already in the shell");
                     continue;
                 }

@@ -33,6 +33,8 @@ class GoldenFilesTest {
             StringWriter out = new StringWriter();
             int code = Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()), args.toArray(new String[0]));
             assertEquals(0, code, "exit code of " + args);
+            assertTrue(out.toString().startsWith("Usage:") || out.toString().contains("\nUsage:"),
+                    "help of " + args + " is printed to the given writer");
             String name = path.isEmpty() ? "shrink" : "shrink-" + String.join("-", path);
             check(PROJECT.resolve("cli/src/test/resources/golden/" + name + ".help.txt"), out.toString(), problems);
         }

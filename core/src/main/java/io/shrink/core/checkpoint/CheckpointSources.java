@@ -53,7 +53,12 @@ public final class CheckpointSources {
             Loaded l = readPath(jar, workDir);
             return new Loaded(l.checkpoint(), source, l.format());
         }
-        Path p = Path.of(source);
+        Path p;
+        try {
+            p = Path.of(source);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw ShrinkException.usage("invalid path '" + source + "': " + e.getReason());
+        }
         if (!Files.exists(p)) {
             throw ShrinkException.corrupt(source + ": no such file or directory");
         }

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  * {@code $SHRINK_MAVEN_REPO}, else {@code -Dmaven.repo.local}, else {@code ~/.m2/repository}.
  */
 public final class MavenArtifacts {
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.+-]*");
     private static final Pattern COORDS = Pattern.compile(
             "([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+):([A-Za-z0-9_.+-]+)(?::([A-Za-z0-9_.-]+))?");
 
@@ -40,7 +41,8 @@ public final class MavenArtifacts {
     /** Parses coordinates; a usage error explains the expected form. */
     public static Coordinates parse(String coords) {
         Matcher m = COORDS.matcher(coords);
-        if (!m.matches() || coords.contains("..")) {
+        if (!m.matches() || coords.contains("..") || !java.util.Arrays.stream(coords.split("[:.]"))
+                .allMatch(part -> part.isEmpty() || SEGMENT.matcher(part).matches())) {
             throw ShrinkException.usage("invalid Maven coordinates '" + coords + "': expected GROUP:ARTIFACT:VERSION");
         }
         return new Coordinates(m.group(1), m.group(2), m.group(3), m.group(4));
@@ -83,17 +85,17 @@ public final class MavenArtifacts {
         if (System.getProperty("maven.repo.local") != null || System.getenv("SHRINK_MAVEN_REPO") != null) {
             cmd.add("-Dmaven.repo.local=" + localRepository());
         }
-        System.err.println("shrink: fetching " + c + " from Maven Central with mvn (asked for by the user)...");
+        Path log = null;
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+            log = Files.createTempFile("shrink-mvn-", ".log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             if (!p.waitFor(60, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw ShrinkException.corrupt("fetching " + c + " timed out");
             }
             if (p.exitValue() != 0) {
-                throw ShrinkException.corrupt("Maven could not fetch " + c + " (exit " + p.exitValue()
-                        + "); check the coordinates and your network");
+                throw ShrinkException.corrupt("Maven could not fetch " + c + " (exit " + p.exitValue() + ": "
+                        + lastLine(log) + "); check the coordinates and your network");
             }
         } catch (IOException e) {
             throw ShrinkException.corrupt(c + " is not in the local Maven repository and 'mvn' could not be run ("
@@ -101,6 +103,19 @@ public final class MavenArtifacts {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ShrinkException.corrupt("interrupted while fetching " + c);
+        } finally {
+            if (log != null) {
+                try {
+                    Files.deleteIfExists(log);
+                } catch (IOException ignored) {
+                    // a leftover log in the temp directory is harmless
+                }
+            }
         }
+    }
+
+    private static String lastLine(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        return lines.isEmpty() ? "no output" : lines.get(lines.size() - 1).replaceAll("\\e\\[[0-9;]*m", "");
     }
 }

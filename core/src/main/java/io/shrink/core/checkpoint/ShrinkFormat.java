@@ -54,9 +54,16 @@ public final class ShrinkFormat {
             if (mj == null || mj.config() == null || mj.head() == null) {
                 throw ShrinkException.corrupt(file + ": config or head missing");
             }
+            if (mj.formatVersion() != 1) {
+                throw ShrinkException.corrupt(file + ": format version " + mj.formatVersion()
+                        + " is not one this shrink reads (1)");
+            }
             mj.config().validate();
             return mj;
         } catch (IOException e) {
+            if (e.getCause() instanceof ShrinkException se) {
+                throw ShrinkException.corrupt(file + ": " + se.getMessage());
+            }
             throw ShrinkException.corrupt(file + ": unreadable model description (" + e.getClass().getSimpleName() + ")");
         }
     }

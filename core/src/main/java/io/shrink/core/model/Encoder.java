@@ -189,7 +189,8 @@ public final class Encoder implements AutoCloseable {
     public NDArray mlmLogits(NDArray hidden) {
         requireHead("mlm");
         NDArray t = layerNorm(activation(linear(hidden, MLM_DENSE)), MLM_LN); // (..., emb)
-        return t.matMul(params.get(WORD_EMB).transpose()).add(params.get(MLM_BIAS)); // (..., vocab)
+        // decoder tied to the word embeddings: t W^T + b, the result in t's manager
+        return t.getNDArrayInternal().linear(t, params.get(WORD_EMB), params.get(MLM_BIAS)).singletonOrThrow(); // (..., vocab)
     }
 
     /**

@@ -15,7 +15,6 @@ import io.shrink.core.registry.ModelRegistry;
 import io.shrink.core.registry.RegistryEntry;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,12 +123,17 @@ public final class ModelService {
             try {
                 HfLayout.write(ckpt, staging);
                 if (Files.exists(target)) {
-                    try (Stream<Path> files = Files.list(staging)) {
-                        for (Path f : files.toList()) {
-                            Files.move(f, target.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                        }
+                    // swap whole directories, so no old file (shards, special_tokens_map.json) survives
+                    Path old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
+                    Files.delete(old);
+                    Files.move(target, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    try {
+                        Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    } catch (IOException e) {
+                        Files.move(old, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                        throw e;
                     }
+                    deleteTree(old);
                 } else {
                     Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 }
@@ -179,7 +183,7 @@ public final class ModelService {
         try {
             return Files.createTempDirectory(prefix);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw ShrinkException.failed("cannot create a temporary directory: " + e.getMessage(), e);
         }
     }
 

@@ -63,8 +63,11 @@ public final class AdamW implements AutoCloseable {
                 continue;
             }
             try (NDManager scratch = manager.newSubManager()) {
-                NDArray g = p.getGradient(); // a new handle on p's gradient; closed with scratch
+                NDArray g = p.getGradient(); // a new handle on p's gradient, p's shape; closed with scratch
                 g.attach(scratch);
+                if (!g.any().getBoolean()) {
+                    continue; // no gradient signal (e.g. a pooler the head does not use): torch skips such parameters
+                }
                 NDArray mt = m.computeIfAbsent(e.getKey(), k -> manager.zeros(p.getShape()));
                 NDArray vt = v.computeIfAbsent(e.getKey(), k -> manager.zeros(p.getShape()));
                 if (weightDecay > 0 && !noDecay(e.getKey())) {
@@ -78,7 +81,7 @@ public final class AdamW implements AutoCloseable {
                 NDArray update = mt.div(denom);
                 update.attach(scratch);
                 p.subi(update.muli(lr / c1));
-                g.subi(g);
+                g.muli(0); // zero the gradient for the next step
             }
         }
     }

@@ -218,9 +218,9 @@ public final class Trainer {
         List<NDArray> grads = new ArrayList<>();
         for (NDArray p : params.values()) {
             if (p.hasGradient()) {
-                NDArray g = p.getGradient();
+                NDArray g = p.getGradient(); // a handle on p's gradient, same shape as p
                 grads.add(g);
-                try (NDArray s = g.square().sum()) {
+                try (NDArray squares = g.square(); NDArray s = squares.sum()) {
                     sq += s.getFloat();
                 }
             }

@@ -47,7 +47,10 @@ class ModelServiceTest {
 
         ShrinkException exists = assertThrows(ShrinkException.class, () -> svc.export("tiny-distil", exported, false));
         assertEquals(ShrinkException.Kind.USAGE, exists.kind());
+        Files.writeString(exported.resolve("special_tokens_map.json"), "{}");
         svc.export("tiny-distil", exported, true);
+        assertFalse(Files.exists(exported.resolve("special_tokens_map.json")), "--force replaces the whole directory");
+        assertTrue(Files.isRegularFile(exported.resolve("model.safetensors")));
     }
 
     @Test

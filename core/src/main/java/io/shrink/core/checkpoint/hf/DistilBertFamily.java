@@ -60,6 +60,9 @@ final class DistilBertFamily implements HfFamily {
         if (n.startsWith("transformer.layer.")) {
             String rest = n.substring("transformer.layer.".length());
             int dot = rest.indexOf('.');
+            if (dot < 0) {
+                return n;
+            }
             String idx = rest.substring(0, dot);
             String sub = rest.substring(dot + 1);
             for (Map.Entry<String, String> e : LAYER.entrySet()) {

@@ -56,8 +56,18 @@ public interface HfFamily {
         return n != null && n.isTextual() ? n.asText() : fallback;
     }
 
-    /** Reads the head from {@code architectures}, {@code problem_type}, {@code id2label}; null when absent. */
-    static HeadConfig readHead(JsonNode config, String pooling) {
+    /**
+     * Reads the head from {@code architectures}, {@code problem_type}, {@code id2label}; null when absent.
+     * Heads shrink does not implement are refused rather than silently dropped.
+     */
+    static HeadConfig readHead(JsonNode config, String pooling, String source) {
+        if ("multi_label_classification".equals(text(config, "problem_type", ""))) {
+            throw ShrinkException.corrupt(source + ": multi-label classification heads are not supported");
+        }
+        if (!config.path("tie_word_embeddings").asBoolean(true)) {
+            throw ShrinkException.corrupt(source + ": an MLM decoder not tied to the word embeddings "
+                    + "(tie_word_embeddings: false) is not supported");
+        }
         JsonNode arch = config.path("architectures").path(0);
         if (!arch.isTextual()) {
             return null;
@@ -76,7 +86,11 @@ public interface HfFamily {
             return regression ? new HeadConfig("regression", pooling, labels)
                     : new HeadConfig("classification", pooling, labels);
         }
-        return HeadConfig.none();
+        if (a.endsWith("Model")) {
+            return HeadConfig.none();
+        }
+        throw ShrinkException.corrupt(source + ": architecture " + a + " is not supported (supported: *Model, "
+                + "*ForMaskedLM, *ForPreTraining, *ForSequenceClassification, *ForQuestionAnswering)");
     }
 
     /** Labels from {@code id2label} in id order, or {@code LABEL_i} for {@code num_labels}. */

@@ -60,7 +60,8 @@ public final class HfLayout {
                 canonical.put(name, t.rename(name));
             }
         }
-        HeadConfig head = HfFamily.readHead(config, modelType.equals("distilbert") ? "pre_classifier" : "pooler");
+        HeadConfig head = HfFamily.readHead(config, modelType.equals("distilbert") ? "pre_classifier" : "pooler",
+                configFile.toString());
         if (head == null) {
             head = inferHead(canonical, config, modelType);
         }

@@ -141,6 +141,10 @@ class HfLayoutTest {
         assertCorrupt(edited("shape", c -> c.put("intermediate_size", 48)), "has shape [64, 32] but the config needs [48, 32]");
         assertCorrupt(edited("heads", c -> c.put("num_attention_heads", 5)), "not a multiple");
         assertCorrupt(edited("rel", c -> c.put("position_embedding_type", "relative_key")), "not supported");
+        assertCorrupt(edited("ner", c -> c.putArray("architectures").add("BertForTokenClassification")),
+                "architecture BertForTokenClassification is not supported");
+        assertCorrupt(edited("untied", c -> c.put("tie_word_embeddings", false)), "not tied");
+        assertCorrupt(edited("multilabel", c -> c.put("problem_type", "multi_label_classification")), "multi-label");
         Path noWeights = edited("noweights", c -> { });
         Files.delete(noWeights.resolve("model.safetensors"));
         assertCorrupt(noWeights, "no model.safetensors");
