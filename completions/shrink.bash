@@ -157,6 +157,8 @@ function _complete_shrink() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} quickstart" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} predict" ];    then _picocli_shrink; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fine-tune" ];    then _picocli_shrink; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} evaluate" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} shell" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models list" ];    then _picocli_shrink_models; return $?; fi
@@ -170,23 +172,27 @@ function _complete_shrink() {
   local cmds0=(quickstart)
   local cmds1=(models)
   local cmds2=(predict)
-  local cmds3=(generate-completion)
-  local cmds4=(shell)
-  local cmds5=(models list)
-  local cmds6=(models show)
-  local cmds7=(models import)
-  local cmds8=(models export)
-  local cmds9=(models derive)
-  local cmds10=(models rm)
+  local cmds3=(fine-tune)
+  local cmds4=(evaluate)
+  local cmds5=(generate-completion)
+  local cmds6=(shell)
+  local cmds7=(models list)
+  local cmds8=(models show)
+  local cmds9=(models import)
+  local cmds10=(models export)
+  local cmds11=(models derive)
+  local cmds12=(models rm)
 
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_models_derive; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_models_export; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_models_import; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_models_show; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_shell; return $?; fi
-  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_models_derive; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_models_export; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_models_import; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_models_show; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_shell; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_evaluate; return $?; fi
+  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_shrink_finetune; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_shrink_predict; return $?; fi
   if CompWordsContainsArray "${cmds1[@]}"; then _picocli_shrink_models; return $?; fi
   if CompWordsContainsArray "${cmds0[@]}"; then _picocli_shrink_quickstart; return $?; fi
@@ -201,7 +207,7 @@ function _picocli_shrink() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="quickstart models predict generate-completion shell"
+  local commands="quickstart models predict fine-tune evaluate generate-completion shell"
   local flag_opts="'-v' '--verbose' '-q' '--quiet' '-h' '--help' '-V' '--version'"
   local arg_opts="'--registry'"
 
@@ -300,6 +306,186 @@ function _picocli_shrink_predict() {
   case ${prev_word} in
     '-k'|'--top-k')
       return
+      ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `fine-tune` subcommand.
+function _picocli_shrink_finetune() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--head-tail' '--resume' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--lr' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--max-length' '--max-train-examples' '--max-eval-examples' '--bootstrap' '--run-dir' '--stop-after' '--registry'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--task')
+      return
+      ;;
+    '--glue-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--imdb-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--squad-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--id')
+      return
+      ;;
+    '--epochs')
+      return
+      ;;
+    '--lr')
+      return
+      ;;
+    '--batch-size')
+      return
+      ;;
+    '--grad-accum')
+      return
+      ;;
+    '--weight-decay')
+      return
+      ;;
+    '--warmup')
+      return
+      ;;
+    '--max-grad-norm')
+      return
+      ;;
+    '--max-steps')
+      return
+      ;;
+    '--seed')
+      return
+      ;;
+    '--eval-every')
+      return
+      ;;
+    '--checkpoint-every')
+      return
+      ;;
+    '--log-every')
+      return
+      ;;
+    '--max-length')
+      return
+      ;;
+    '--max-train-examples')
+      return
+      ;;
+    '--max-eval-examples')
+      return
+      ;;
+    '--bootstrap')
+      return
+      ;;
+    '--run-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--stop-after')
+      return
+      ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `evaluate` subcommand.
+function _picocli_shrink_evaluate() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-examples' '--max-length' '--bootstrap' '--seed' '--out' '--registry'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--task')
+      return
+      ;;
+    '--glue-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--imdb-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--squad-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--max-examples')
+      return
+      ;;
+    '--max-length')
+      return
+      ;;
+    '--bootstrap')
+      return
+      ;;
+    '--seed')
+      return
+      ;;
+    '--out')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '--registry')
       local IFS=$'\n'

@@ -32,6 +32,15 @@ final class Formats {
         return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
     }
 
+    /** A result's metrics, one per line, with intervals where present, then where the result was written. */
+    static List<String> metrics(io.shrink.core.results.RunResult r) {
+        List<String> l = new ArrayList<>();
+        r.metrics().forEach((name, m) -> l.add(String.format(Locale.ROOT, "  %-28s %.4f%s", name, m.value(),
+                m.ciLow() == null ? "" : String.format(Locale.ROOT, "  [%.4f, %.4f]", m.ciLow(), m.ciHigh()))));
+        l.add("run " + r.runId());
+        return l;
+    }
+
     static List<String> describe(RegistryEntry e) {
         EncoderConfig c = e.config();
         List<String> l = new ArrayList<>();

@@ -25,6 +25,8 @@ import java.util.List;
                 QuickstartCommand.class,
                 ModelsCommand.class,
                 PredictCommand.class,
+                FineTuneCommand.class,
+                EvaluateCommand.class,
                 AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

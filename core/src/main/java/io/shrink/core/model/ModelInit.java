@@ -26,19 +26,22 @@ public final class ModelInit {
         SplittableRandom rnd = new SplittableRandom(seed);
         Map<String, FloatTensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : ModelShapes.expected(config, head).entrySet()) {
-            String name = e.getKey();
-            long[] shape = e.getValue();
-            float[] data = new float[(int) FloatTensor.numel(shape)];
-            if (name.endsWith("LayerNorm.weight")) {
-                java.util.Arrays.fill(data, 1f);
-            } else if (!name.endsWith(".bias")) {
-                for (int i = 0; i < data.length; i++) {
-                    data[i] = (float) (truncatedGaussian(rnd) * STD);
-                }
-            }
-            tensors.put(name, new FloatTensor(name, shape, data));
+            tensors.put(e.getKey(), tensor(e.getKey(), e.getValue(), rnd));
         }
         return new Checkpoint(config, head, tensors, tokenizer);
+    }
+
+    /** One freshly initialised parameter: LayerNorm gains 1, biases 0, everything else truncated normal. */
+    public static FloatTensor tensor(String name, long[] shape, SplittableRandom rnd) {
+        float[] data = new float[(int) FloatTensor.numel(shape)];
+        if (name.endsWith("LayerNorm.weight")) {
+            java.util.Arrays.fill(data, 1f);
+        } else if (!name.endsWith(".bias")) {
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (float) (truncatedGaussian(rnd) * STD);
+            }
+        }
+        return new FloatTensor(name, shape, data);
     }
 
     private static double truncatedGaussian(SplittableRandom rnd) {

@@ -75,8 +75,9 @@ public final class Trainer {
      * @param state        the final state (steps, best score, history)
      * @param best         the best weights' file (the last weights when the run never evaluated)
      * @param trainSeconds wall-clock seconds spent training in this process
+     * @param paused       whether the run stopped early (see {@link #run}'s {@code stopAfter}) with a checkpoint to resume
      */
-    public record Outcome(TrainState state, Path best, double trainSeconds) {
+    public record Outcome(TrainState state, Path best, double trainSeconds, boolean paused) {
     }
 
     private final TrainOptions options;
@@ -98,6 +99,14 @@ public final class Trainer {
      * Trains {@code encoder} in place. With {@code resume}, continues from {@code runDir/checkpoint}.
      */
     public <B> Outcome run(Encoder encoder, Task<B> task, Path runDir, boolean resume) {
+        return run(encoder, task, runDir, resume, 0);
+    }
+
+    /**
+     * Trains {@code encoder} in place; with {@code stopAfter} > 0 this process takes at most that many optimizer
+     * steps, then writes a checkpoint and returns a paused outcome (a bounded share of a long run).
+     */
+    public <B> Outcome run(Encoder encoder, Task<B> task, Path runDir, boolean resume, int stopAfter) {
         Engine engine = Engine.getEngine("PyTorch");
         Map<String, NDArray> params = encoder.parameters();
         int stepsPerEpoch = (task.batches(0).size() + options.gradAccumulation() - 1) / options.gradAccumulation();
@@ -117,12 +126,20 @@ public final class Trainer {
             long examples = 0;
             long windowStart = System.nanoTime();
             int step = state.step();
+            int firstStep = step;
+            boolean paused = false;
             outer:
             for (int epoch = state.epoch(); epoch < options.epochs(); epoch++) {
                 List<B> batches = task.batches(epoch);
                 int bi = epoch == state.epoch() ? state.batchIndex() : 0;
                 while (bi < batches.size()) {
                     if (step >= total) {
+                        break outer;
+                    }
+                    if (stopAfter > 0 && step - firstStep >= stopAfter) {
+                        save(encoder, adam, state, runDir);
+                        progress.message("paused at step " + step + " of " + total + "; continue with --resume");
+                        paused = true;
                         break outer;
                     }
                     int micro = Math.min(options.gradAccumulation(), batches.size() - bi);
@@ -181,10 +198,10 @@ public final class Trainer {
             }
             params.values().forEach(p -> p.setRequiresGradient(false));
             Path best = runDir.resolve(BEST);
-            if (!Files.isRegularFile(best)) {
+            if (!paused && !Files.isRegularFile(best)) {
                 writeWeights(encoder, best);
             }
-            return new Outcome(state, best, (System.nanoTime() - started) / 1e9);
+            return new Outcome(state, best, (System.nanoTime() - started) / 1e9, paused);
         } catch (IOException e) {
             throw ShrinkException.failed("cannot write training checkpoint in " + runDir + ": " + e.getMessage(), e);
         } finally {
@@ -271,7 +288,7 @@ public final class Trainer {
         } catch (IOException e) {
             throw ShrinkException.corrupt(dir.resolve("state.json") + ": unreadable training state");
         }
-        if (!JSON.valueToTree(state.options()).equals(JSON.valueToTree(optionMap))) {
+        if (!normalised(state.options()).equals(normalised(optionMap))) {
             throw ShrinkException.usage("cannot resume " + runDir + ": options differ from the interrupted run's "
                     + state.options());
         }
@@ -286,6 +303,15 @@ public final class Trainer {
         adam.load(dir.resolve("optimizer.safetensors"), state.step());
         progress.message("resumed from " + dir + " at step " + state.step());
         return state;
+    }
+
+    /** A value as JSON read back, so numbers compare by value whatever Java type held them. */
+    private static com.fasterxml.jackson.databind.JsonNode normalised(Object value) {
+        try {
+            return JSON.readTree(JSON.writeValueAsString(value));
+        } catch (IOException e) {
+            throw new IllegalStateException("options are not serialisable", e);
+        }
     }
 
     /** Loads a weights file into a checkpoint of the same shape (e.g. the best weights after training). */

@@ -11,6 +11,10 @@ public final class Json {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
+    /** One line per value, for JSON Lines files. */
+    public static final ObjectMapper COMPACT = new ObjectMapper()
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
     private Json() {
     }
 

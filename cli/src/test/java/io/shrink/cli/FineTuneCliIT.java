@@ -1,0 +1,95 @@
+package io.shrink.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shrink.core.model.HeadConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** fine-tune and evaluate through the packaged CLI on a tiny model and a small SST-2-format data set. */
+class FineTuneCliIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    /** An SST-2-layout directory: label 1 when "good" occurs, 0 when "bad" does. */
+    static Path glue(Path root) throws Exception {
+        Path dir = root.resolve("glue/SST-2");
+        Files.createDirectories(dir);
+        Random r = new Random(3);
+        String[] filler = {"the", "cat", "sat", "on", "mat"};
+        for (String split : new String[] {"train", "dev"}) {
+            StringBuilder sb = new StringBuilder("sentence\tlabel\n");
+            for (int i = 0; i < (split.equals("train") ? 48 : 16); i++) {
+                boolean pos = r.nextBoolean();
+                sb.append(filler[r.nextInt(5)]).append(' ').append(pos ? "good" : "bad").append(' ')
+                        .append(filler[r.nextInt(5)]).append(" \t").append(pos ? 1 : 0).append('\n');
+            }
+            Files.writeString(dir.resolve(split + ".tsv"), sb.toString());
+        }
+        return root.resolve("glue");
+    }
+
+    @Test
+    void fineTuneEvaluateAndResumeToTheSameModel() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path glue = glue(tmp);
+        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        String[] common = {"fine-tune", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--epochs", "2",
+                "--batch-size", "8", "--lr", "1e-3", "--log-every", "2", "--checkpoint-every", "2", "--bootstrap", "200", "--max-length", "32"};
+
+        Shrink.Run straight = Shrink.run(reg, concat(common, "--id", "tiny-a", "--run-dir", tmp.resolve("a").toString(), "--json"));
+        assertEquals(0, straight.code(), straight.toString());
+        JsonNode a = JSON.readTree(straight.out());
+        assertEquals("fine-tune", a.get("command").asText());
+        assertTrue(a.get("metrics").get("accuracy").has("ciLow"), a.toString());
+        assertEquals(12, a.get("details").get("steps").asInt(), "2 epochs x 6 batches");
+        assertTrue(Files.isRegularFile(tmp.resolve("a/result.json")));
+        assertEquals(16, Files.readAllLines(tmp.resolve("a/predictions.jsonl")).size());
+        assertTrue(a.get("provenance").get("dataFiles").get(0).get("sha256").asText().length() == 64);
+
+        Shrink.Run paused = Shrink.run(reg, concat(common, "--id", "tiny-b", "--run-dir", tmp.resolve("b").toString(), "--stop-after", "5"));
+        assertEquals(0, paused.code(), paused.toString());
+        assertTrue(paused.out().contains("paused at step 5"), paused.toString());
+        Shrink.Run resumed = Shrink.run(reg, concat(common, "--id", "tiny-b", "--run-dir", tmp.resolve("b").toString(), "--resume", "--json"));
+        assertEquals(0, resumed.code(), resumed.toString());
+        JsonNode b = JSON.readTree(resumed.out());
+        assertEquals(a.get("models").get(0).get("contentSha256").asText(), b.get("models").get(0).get("contentSha256").asText(),
+                "an interrupted and resumed run reaches the same model");
+        assertEquals(a.get("metrics").get("accuracy").get("value").asDouble(), b.get("metrics").get("accuracy").get("value").asDouble());
+
+        Shrink.Run eval = Shrink.run(reg, "evaluate", "tiny-a", "--task", "sst2", "--glue-dir", glue.toString(),
+                "--out", tmp.resolve("eval").toString(), "--json");
+        assertEquals(0, eval.code(), eval.toString());
+        JsonNode e = JSON.readTree(eval.out());
+        assertEquals(a.get("metrics").get("accuracy").get("value").asDouble(), e.get("metrics").get("accuracy").get("value").asDouble());
+        Shrink.Run glueEval = Shrink.run(reg, "evaluate", "tiny", "--task", "glue", "--glue-dir", glue.toString(), "--json",
+                "--out", tmp.resolve("glue-eval").toString());
+        assertEquals(0, glueEval.code(), glueEval.toString());
+        assertTrue(JSON.readTree(glueEval.out()).get("metrics").has("glue_macro"), glueEval.out());
+
+        Shrink.Run wrongHead = Shrink.run(reg, "-q", "evaluate", "tiny", "--task", "sst2", "--glue-dir", glue.toString());
+        assertEquals(2, wrongHead.code(), wrongHead.toString());
+        Shrink.Run noData = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", tmp.resolve("nowhere").toString());
+        assertEquals(3, noData.code(), noData.toString());
+        Files.writeString(glue.resolve("SST-2/train.tsv"), "sentence\tlabel\nfine\t7\n");
+        Shrink.Run badLabel = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--id", "x");
+        assertEquals(3, badLabel.code(), badLabel.toString());
+        assertTrue(badLabel.err().contains("train.tsv:2"), badLabel.err());
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

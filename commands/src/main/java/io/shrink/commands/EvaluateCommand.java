@@ -1,0 +1,70 @@
+package io.shrink.commands;
+
+import io.shrink.core.finetune.EvaluateRequest;
+import io.shrink.core.finetune.EvaluateService;
+import io.shrink.core.results.RunResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code shrink evaluate}: official metrics with bootstrap intervals, per-example predictions, a result file. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Score a fine-tuned model with the task's official metrics and 95% bootstrap intervals.",
+        description = {"Metrics as GLUE defines them (CoLA MCC; STS-B Pearson/Spearman; MRPC and QQP F1 and accuracy;",
+                "MNLI matched/mismatched accuracy; accuracy elsewhere), IMDb accuracy. --task glue evaluates every GLUE",
+                "task in the directory, using MODEL's fine-tuned children, and reports the GLUE macro score.",
+                "Writes result.json and predictions.jsonl (one line per example) to the run directory."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  shrink evaluate all-minilm-l6-v2-sst2 --task sst2 --glue-dir ../shared/data/glue",
+                "  shrink evaluate bert-base-uncased --task glue --glue-dir ../shared/data/glue"})
+public final class EvaluateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL", description = "Registry id of the model.")
+    String model;
+
+    @Option(names = "--task", required = true, paramLabel = "TASK", description = "glue, a GLUE task, or imdb.")
+    String task;
+
+    @Mixin
+    DataDirOptions data;
+
+    @Option(names = "--max-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, 0 = all.")
+    int maxExamples;
+
+    @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = as fine-tuned (default: ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples for 95% intervals, 0 = none (default: ${DEFAULT-VALUE}).")
+    int bootstrap;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the sample and the bootstrap (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: results/runs/<run-id>).")
+    Path out;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
+        EvaluateRequest request = new EvaluateRequest(model, task, data.forTask(task), maxExamples, maxLength, bootstrap, seed, out);
+        RunResult r = new EvaluateService(ModelsCommand.service(spec)).run(request, root.newProgress());
+        Output o = ModelsCommand.output(spec);
+        if (json) {
+            o.json(r);
+        } else {
+            Formats.metrics(r).forEach(o::println);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,137 @@
+package io.shrink.commands;
+
+import io.shrink.core.finetune.FineTuneRequest;
+import io.shrink.core.finetune.FineTuneService;
+import io.shrink.core.results.RunResult;
+import io.shrink.core.train.TrainOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code shrink fine-tune}: train a registry model on a task; the best checkpoint lands in the registry. */
+@Command(name = "fine-tune", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Fine-tune a model on a GLUE task or IMDb; the best checkpoint lands in the registry.",
+        description = {"AdamW with weight decay, linear warm-up and decay, gradient clipping and accumulation,",
+                "length-bucketed batches with dynamic padding. Evaluates every --eval-every steps (or each epoch)",
+                "and keeps the best checkpoint. Checkpoints hold weights, optimizer state and data position:",
+                "an interrupted run continues exactly with --run-dir DIR --resume."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  shrink fine-tune all-minilm-l6-v2 --task sst2 --glue-dir ../shared/data/glue --epochs 1",
+                "  shrink fine-tune bert-base-uncased --task mrpc --lr 2e-5 --epochs 3 --run-dir runs/mrpc",
+                "  shrink fine-tune bert-base-uncased --task mrpc --lr 2e-5 --epochs 3 --run-dir runs/mrpc --resume"})
+public final class FineTuneCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL", description = "Registry id of the model to start from.")
+    String model;
+
+    @Option(names = "--task", required = true, paramLabel = "TASK",
+            description = "cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli or imdb.")
+    String task;
+
+    @Mixin
+    DataDirOptions data;
+
+    @Option(names = "--id", paramLabel = "ID", description = "Registry id of the result (default: MODEL-TASK).")
+    String id;
+
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
+    int gradAccum;
+
+    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--warmup", defaultValue = "0.1", description = "Warm-up fraction of the steps (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping norm, 0 = off (default: ${DEFAULT-VALUE}).")
+    double maxGradNorm;
+
+    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps, 0 = epochs decide (default: ${DEFAULT-VALUE}).")
+    int maxSteps;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for data order, dropout and new head weights (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps, 0 = each epoch (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every N steps, 0 = at each evaluation (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--log-every", defaultValue = "20", description = "Report progress every N steps (default: ${DEFAULT-VALUE}).")
+    int logEvery;
+
+    @Option(names = "--max-length", defaultValue = "128", description = "Longest input in tokens (default: ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Option(names = "--head-tail", description = "Long single texts keep their first quarter and last three quarters (IMDb).")
+    boolean headTail;
+
+    @Option(names = "--max-train-examples", defaultValue = "0", description = "Train on a seeded sample of at most N examples, 0 = all.")
+    int maxTrain;
+
+    @Option(names = "--max-eval-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, 0 = all.")
+    int maxEval;
+
+    @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples for the final 95% intervals, 0 = none (default: ${DEFAULT-VALUE}).")
+    int bootstrap;
+
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory: checkpoints, result.json, predictions.jsonl (default: results/runs/<run-id>).")
+    Path runDir;
+
+    @Option(names = "--resume", description = "Continue the interrupted run in --run-dir.")
+    boolean resume;
+
+    @Option(names = "--stop-after", defaultValue = "0", paramLabel = "STEPS",
+            description = "Take at most this many optimizer steps now, then pause with a checkpoint (continue with --resume).")
+    int stopAfter;
+
+    @Option(names = {"-f", "--force"}, description = "Replace an existing registry model with the same id.")
+    boolean force;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (resume && runDir == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume needs --run-dir of the interrupted run");
+        }
+        ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
+        TrainOptions train = new TrainOptions(lr, weightDecay, warmup, epochs, maxSteps, batchSize, gradAccum, maxGradNorm,
+                seed, evalEvery, checkpointEvery, logEvery);
+        FineTuneRequest request = new FineTuneRequest(model, task, data.forTask(task), id, train, maxLength, headTail,
+                maxTrain, maxEval, bootstrap, runDir, resume, force, stopAfter);
+        RunResult r = new FineTuneService(ModelsCommand.service(spec)).run(request, root.newProgress());
+        Output out = ModelsCommand.output(spec);
+        if (json) {
+            out.json(r);
+        } else if ("paused".equals(r.details().get("status"))) {
+            out.println("paused at step " + r.details().get("steps") + "; continue with the same command plus --run-dir "
+                    + r.details().get("runDir") + " --resume");
+        } else {
+            out.println("fine-tuned " + r.models().get(0).id() + " on " + r.task() + " in "
+                    + String.format(Locale.ROOT, "%.0f s", r.timings().wallSeconds()));
+            Formats.metrics(r).forEach(out::println);
+        }
+        return 0;
+    }
+}

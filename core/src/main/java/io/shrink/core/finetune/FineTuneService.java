@@ -1,0 +1,196 @@
+package io.shrink.core.finetune;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.shrink.core.ShrinkException;
+import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.data.Example;
+import io.shrink.core.model.Encoder;
+import io.shrink.core.model.HeadConfig;
+import io.shrink.core.models.ModelService;
+import io.shrink.core.registry.ModelId;
+import io.shrink.core.registry.RegistryEntry;
+import io.shrink.core.results.Provenance;
+import io.shrink.core.results.Results;
+import io.shrink.core.results.RunResult;
+import io.shrink.core.tokenize.WordPieceTokenizer;
+import io.shrink.core.train.Progress;
+import io.shrink.core.train.Trainer;
+import io.shrink.core.util.AtomicFiles;
+import io.shrink.core.util.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+/**
+ * Fine-tunes a registry model on a text classification or regression task (GLUE, IMDb) and stores the
+ * best checkpoint in the registry with its lineage, plus a result with provenance and per-example
+ * predictions in the run directory.
+ */
+public final class FineTuneService {
+    /** File of per-example predictions next to {@code result.json}. */
+    public static final String PREDICTIONS = "predictions.jsonl";
+
+    private final ModelService models;
+
+    public FineTuneService(ModelService models) {
+        this.models = models;
+    }
+
+    /**
+     * Runs the request and returns the written result; a paused run (see {@link FineTuneRequest#stopAfter})
+     * returns a result with no models and {@code details.status = "paused"}, and writes only its checkpoint.
+     */
+    public RunResult run(FineTuneRequest r, Progress progress) {
+        Instant started = Instant.now();
+        long t0 = System.nanoTime();
+        if (!SequenceData.isSequenceTask(r.task())) {
+            throw ShrinkException.usage("unknown task '" + r.task() + "' (GLUE tasks: cola, sst2, mrpc, stsb, qqp, "
+                    + "mnli, qnli, rte, wnli; also imdb)");
+        }
+        if (r.maxLength() < 8) {
+            throw ShrinkException.usage("--max-length " + r.maxLength() + " is too short");
+        }
+        String outputId = ModelId.validate(r.outputId() != null ? r.outputId() : r.model() + "-" + r.task().toLowerCase());
+        if (!r.force() && models.registry().exists(outputId)) {
+            throw ShrinkException.usage("model '" + outputId + "' already exists; use --force to replace it");
+        }
+        RegistryEntry parent = models.show(r.model());
+        SequenceData data = sample(SequenceData.load(r.task(), r.dataDir(), true), r);
+        if (data.train().isEmpty() || data.train().stream().anyMatch(e -> !e.labelled())) {
+            throw ShrinkException.corrupt("the training split of " + data.name() + " is empty or has unlabelled rows");
+        }
+        Checkpoint base = models.load(r.model());
+        if (r.maxLength() > base.config().maxPositions()) {
+            throw ShrinkException.usage("--max-length " + r.maxLength() + " exceeds the model's "
+                    + base.config().maxPositions() + " positions");
+        }
+        String pooling = Heads.defaultPooling(base.config().family());
+        HeadConfig head = data.regression() ? new HeadConfig("regression", pooling, data.labels())
+                : new HeadConfig("classification", pooling, data.labels());
+        Checkpoint start = Heads.attach(base, head, r.train().seed());
+        WordPieceTokenizer tok = new WordPieceTokenizer(start.tokenizer());
+        List<Features.Feature> train = Features.encode(tok, data.train(), r.maxLength(), r.headTail());
+        Map<String, List<Features.Feature>> eval = new LinkedHashMap<>();
+        data.evalSets().forEach((k, v) -> eval.put(k, Features.encode(tok, v, r.maxLength(), r.headTail())));
+
+        Map<String, Object> options = options(r, parent, outputId);
+        String runId = r.runDir() != null ? r.runDir().getFileName().toString()
+                : Results.newRunId("fine-tune", r.model() + "-" + data.name());
+        Path runDir = r.runDir() != null ? r.runDir() : Results.defaultRunsDir().resolve(runId);
+        if (!r.resume() && Files.isDirectory(runDir.resolve(Trainer.CHECKPOINT))) {
+            throw ShrinkException.usage(runDir + " holds an interrupted run; continue it with --resume or choose another --run-dir");
+        }
+        progress.message("fine-tuning " + r.model() + " on " + data.name() + ": " + train.size() + " training examples, "
+                + eval.values().stream().mapToInt(List::size).sum() + " evaluation examples, run directory " + runDir);
+
+        Trainer.Outcome outcome;
+        SequenceEvaluator.Outcome finalEval;
+        long trainEnd;
+        try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch")) {
+            Checkpoint best;
+            try (Encoder encoder = Encoder.load(start, manager)) {
+                SequenceTrainingTask task = new SequenceTrainingTask(data, train, eval, r.train().batchSize(), r.train().seed());
+                outcome = new Trainer(r.train(), options, progress).run(encoder, task, runDir, r.resume(), r.stopAfter());
+                if (outcome.paused()) {
+                    Map<String, Object> details = new TreeMap<>();
+                    details.put("status", "paused");
+                    details.put("runDir", runDir.toAbsolutePath().toString());
+                    details.put("steps", outcome.state().step());
+                    return new RunResult(RunResult.SCHEMA_VERSION, runId, "fine-tune", List.of(), data.name(),
+                            Map.of(), null, details, null);
+                }
+                best = Trainer.withWeights(start, outcome.best());
+            }
+            trainEnd = System.nanoTime();
+            try (Encoder encoder = Encoder.load(best, manager)) {
+                finalEval = SequenceEvaluator.evaluate(encoder, data, eval, r.bootstrap(), r.train().seed());
+            }
+            Map<String, Object> recorded = new TreeMap<>();
+            finalEval.metrics().forEach((k, m) -> recorded.put(k, m.value()));
+            recorded.put("score", finalEval.score());
+            recorded.put("runId", runId);
+            RegistryEntry stored = models.add(best, outputId, r.force(), r.model(),
+                    new RegistryEntry.Lineage("fine-tune", r.model(), options, null));
+            stored = models.registry().updateMetrics(stored.id(), data.name(), recorded);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            Map<String, Double> phases = new TreeMap<>();
+            phases.put("train", outcome.trainSeconds());
+            phases.put("evaluate", (System.nanoTime() - trainEnd) / 1e9);
+            Map<String, Object> details = new TreeMap<>();
+            details.put("parent", r.model());
+            details.put("outputModel", stored.id());
+            details.put("score", finalEval.score());
+            details.put("bestStep", outcome.state().bestStep());
+            details.put("steps", outcome.state().step());
+            details.put("evaluations", outcome.state().evaluations());
+            details.put("trainExamples", train.size());
+            details.put("bootstrapResamples", r.bootstrap());
+            RunResult result = new RunResult(RunResult.SCHEMA_VERSION, runId, "fine-tune",
+                    List.of(new RunResult.ModelRef(stored.id(), stored.contentSha256(), stored.family(), stored.parameters())),
+                    data.name(), finalEval.metrics(),
+                    new RunResult.Timings(started.truncatedTo(ChronoUnit.SECONDS).toString(),
+                            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), wall, phases),
+                    details, Provenance.capture(r.train().seed(), options, data.files()));
+            writePredictions(runDir.resolve(PREDICTIONS), finalEval.predictions());
+            Results.write(result, runDir);
+            return result;
+        } catch (IOException e) {
+            throw ShrinkException.failed("cannot write the run's files in " + runDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, Object> options(FineTuneRequest r, RegistryEntry parent, String outputId) {
+        Map<String, Object> o = new TreeMap<>();
+        o.put("model", r.model());
+        o.put("modelSha256", parent.contentSha256());
+        o.put("task", r.task().toLowerCase());
+        o.put("outputId", outputId);
+        o.put("maxLength", r.maxLength());
+        o.put("headTail", r.headTail());
+        o.put("maxTrainExamples", r.maxTrainExamples());
+        o.put("maxEvalExamples", r.maxEvalExamples());
+        o.put("train", Json.MAPPER.convertValue(r.train(), Map.class));
+        return o;
+    }
+
+    /** A seeded sample of at most the requested sizes (order kept). */
+    static SequenceData sample(SequenceData d, FineTuneRequest r) {
+        Map<String, List<Example>> eval = new LinkedHashMap<>();
+        d.evalSets().forEach((k, v) -> eval.put(k, take(v, r.maxEvalExamples(), r.train().seed())));
+        return new SequenceData(d.name(), d.labels(), d.regression(), take(d.train(), r.maxTrainExamples(), r.train().seed()),
+                eval, d.metrics(), d.files(), d.glue());
+    }
+
+    static List<Example> take(List<Example> all, int max, long seed) {
+        if (max <= 0 || all.size() <= max) {
+            return all;
+        }
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            idx.add(i);
+        }
+        Collections.shuffle(idx, new Random(seed));
+        List<Integer> keep = new ArrayList<>(idx.subList(0, max));
+        Collections.sort(keep);
+        return keep.stream().map(all::get).toList();
+    }
+
+    static void writePredictions(Path file, List<Map<String, Object>> rows) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> row : rows) {
+            sb.append(Json.COMPACT.writeValueAsString(row)).append('\n');
+        }
+        AtomicFiles.writeString(file, sb.toString());
+    }
+}

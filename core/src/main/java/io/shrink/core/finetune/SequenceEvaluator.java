@@ -1,0 +1,149 @@
+package io.shrink.core.finetune;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.shrink.core.data.Example;
+import io.shrink.core.eval.Bootstrap;
+import io.shrink.core.eval.Metric;
+import io.shrink.core.eval.Metrics;
+import io.shrink.core.model.Encoder;
+import io.shrink.core.results.RunResult;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Scores a sequence classification or regression model on a task's evaluation sets with the task's
+ * official metrics, optionally with 95% bootstrap intervals, and keeps every prediction so a run can be
+ * re-scored or compared example by example.
+ */
+public final class SequenceEvaluator {
+    /** Examples per evaluation batch. */
+    static final int BATCH = 64;
+
+    private SequenceEvaluator() {
+    }
+
+    /**
+     * An evaluation's outcome.
+     *
+     * @param metrics     metric values (with intervals when bootstrapped) by result key
+     * @param score       the task score (GLUE leaderboard style; accuracy for IMDb)
+     * @param predictions one row per example: set, id, file:line, prediction, gold
+     */
+    public record Outcome(Map<String, RunResult.Metric> metrics, double score, List<Map<String, Object>> predictions) {
+        /** The point values only. */
+        public Map<String, Double> values() {
+            Map<String, Double> v = new TreeMap<>();
+            metrics.forEach((k, m) -> v.put(k, m.value()));
+            return v;
+        }
+    }
+
+    /**
+     * Per-example outputs: the predicted class index, or the predicted score for regression.
+     *
+     * @param features the examples' features, in example order
+     */
+    public static double[] predict(Encoder encoder, List<Features.Feature> features) {
+        double[] out = new double[features.size()];
+        NDManager base = encoder.parameters().values().iterator().next().getManager();
+        boolean regression = encoder.head().type().equals("regression");
+        for (List<Features.Feature> batch : Features.sortedBatches(features, BATCH)) {
+            try (NDManager m = base.newSubManager()) {
+                NDArray[] in = Features.arrays(batch, m);
+                NDArray hidden = encoder.forward(in[0], in[1], in[2], false, false).lastHidden(); // (b, s, h)
+                NDArray logits = encoder.classify(hidden, false); // (b, labels)
+                float[] values = regression ? logits.toFloatArray()
+                        : toFloat(logits.argMax(-1).toLongArray());
+                for (int i = 0; i < batch.size(); i++) {
+                    out[batch.get(i).example()] = values[i];
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float[] toFloat(long[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = a[i];
+        }
+        return f;
+    }
+
+    /**
+     * Evaluates on every evaluation set.
+     *
+     * @param features  features of each evaluation set (same keys as {@link SequenceData#evalSets()})
+     * @param bootstrap resamples for the 95% intervals (0 = none)
+     * @param seed      bootstrap seed
+     */
+    public static Outcome evaluate(Encoder encoder, SequenceData data, Map<String, List<Features.Feature>> features,
+                                   int bootstrap, long seed) {
+        Map<String, RunResult.Metric> metrics = new TreeMap<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Map.Entry<String, List<Example>> set : data.evalSets().entrySet()) {
+            List<Example> examples = set.getValue();
+            double[] pred = predict(encoder, features.get(set.getKey()));
+            for (String name : data.metrics()) {
+                String key = data.key(name, set.getKey());
+                metrics.put(key, data.regression()
+                        ? score(Metrics.regression(name), boxed(pred), targets(examples), bootstrap, seed)
+                        : score(Metrics.classification(name), ints(pred), labels(examples), bootstrap, seed));
+            }
+            for (int i = 0; i < examples.size(); i++) {
+                Example e = examples.get(i);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("set", set.getKey().isEmpty() ? "eval" : set.getKey());
+                row.put("id", e.id());
+                row.put("source", e.source());
+                if (data.regression()) {
+                    row.put("prediction", pred[i]);
+                    row.put("gold", e.target());
+                } else {
+                    row.put("prediction", data.labels().get((int) pred[i]));
+                    row.put("gold", e.label() >= 0 ? data.labels().get(e.label()) : null);
+                }
+                rows.add(row);
+            }
+        }
+        Map<String, Double> values = new TreeMap<>();
+        metrics.forEach((k, m) -> values.put(k, m.value()));
+        return new Outcome(metrics, data.score(values), rows);
+    }
+
+    private static <P, R> RunResult.Metric score(Metric<P, R> metric, List<P> pred, List<R> gold, int bootstrap, long seed) {
+        if (bootstrap > 0) {
+            return Bootstrap.interval(metric, pred, gold, bootstrap, seed).toMetric(metric.higherIsBetter());
+        }
+        return RunResult.Metric.of(metric.compute(pred, gold), metric.higherIsBetter());
+    }
+
+    private static List<Double> boxed(double[] a) {
+        List<Double> l = new ArrayList<>(a.length);
+        for (double d : a) {
+            l.add(d);
+        }
+        return l;
+    }
+
+    private static List<Integer> ints(double[] a) {
+        List<Integer> l = new ArrayList<>(a.length);
+        for (double d : a) {
+            l.add((int) d);
+        }
+        return l;
+    }
+
+    private static List<Double> targets(List<Example> examples) {
+        return examples.stream().map(Example::target).toList();
+    }
+
+    private static List<Integer> labels(List<Example> examples) {
+        return examples.stream().map(Example::label).toList();
+    }
+}
