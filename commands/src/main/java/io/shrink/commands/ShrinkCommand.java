@@ -24,6 +24,7 @@ import java.util.List;
                 QuickstartCommand.class,
                 ModelsCommand.class,
                 PredictCommand.class,
+                BenchmarkCommand.class,
                 AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

@@ -17,6 +17,8 @@ import ai.djl.pytorch.jni.IValueUtils;
 import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.checkpoint.FloatTensor;
 import io.shrink.core.model.EncoderConfig;
+import io.shrink.core.model.HeadConfig;
+import io.shrink.core.model.ModelShapes;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -56,14 +58,17 @@ public final class FastEncoder implements AutoCloseable {
         this.weights = weights;
     }
 
-    /** Copies a checkpoint's encoder weights into a new child manager of {@code parent}. */
+    /** Copies a checkpoint's encoder weights (not its head) into a new child manager of {@code parent}. */
     public static FastEncoder load(Checkpoint ckpt, NDManager parent) {
         NDManager m = parent.newSubManager();
         Map<String, NDArray> params = new LinkedHashMap<>();
-        for (FloatTensor t : ckpt.tensors().values()) {
-            params.put(t.name(), m.create(FloatBuffer.wrap(t.data()), new Shape(t.shape())));
+        for (String name : ModelShapes.expected(ckpt.config(), HeadConfig.none()).keySet()) {
+            FloatTensor t = ckpt.tensors().get(name);
+            if (t != null) {
+                params.put(name, m.create(FloatBuffer.wrap(t.data()), new Shape(t.shape())));
+            }
         }
-        return build(ckpt.config(), params, m);
+        return build(ckpt.config(), params, m, true);
     }
 
     /**
@@ -71,10 +76,11 @@ public final class FastEncoder implements AutoCloseable {
      * The arrays are shared, except the fused query-key-value matrices, which are copies taken now.
      */
     public static FastEncoder of(EncoderConfig config, Map<String, NDArray> params, NDManager parent) {
-        return build(config, params, parent.newSubManager());
+        return build(config, params, parent.newSubManager(), false);
     }
 
-    private static FastEncoder build(EncoderConfig config, Map<String, NDArray> params, NDManager m) {
+    /** With {@code owned}, the separate query, key and value arrays are closed once fused. */
+    private static FastEncoder build(EncoderConfig config, Map<String, NDArray> params, NDManager m, boolean owned) {
         config.validate();
         List<NDArray> list = new ArrayList<>();
         list.add(params.get(WORD_EMB));
@@ -91,6 +97,12 @@ public final class FastEncoder implements AutoCloseable {
                     params.get(value(i) + ".bias")); // (3 * heads * headSize)
             list.add(qkvW);
             list.add(qkvB);
+            if (owned) {
+                for (String p : List.of(query(i), key(i), value(i))) {
+                    params.get(p + ".weight").close();
+                    params.get(p + ".bias").close();
+                }
+            }
             for (String name : List.of(attnOut(i) + ".weight", attnOut(i) + ".bias", attnLn(i) + ".weight",
                     attnLn(i) + ".bias", ffnIn(i) + ".weight", ffnIn(i) + ".bias", ffnOut(i) + ".weight",
                     ffnOut(i) + ".bias", ffnLn(i) + ".weight", ffnLn(i) + ".bias")) {
