@@ -157,6 +157,7 @@ function _complete_shrink() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} quickstart" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} predict" ];    then _picocli_shrink; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} benchmark" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models list" ];    then _picocli_shrink_models; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models show" ];    then _picocli_shrink_models; return $?; fi
@@ -168,19 +169,21 @@ function _complete_shrink() {
   local cmds0=(quickstart)
   local cmds1=(models)
   local cmds2=(predict)
-  local cmds3=(generate-completion)
-  local cmds4=(models list)
-  local cmds5=(models show)
-  local cmds6=(models import)
-  local cmds7=(models export)
-  local cmds8=(models rm)
+  local cmds3=(benchmark)
+  local cmds4=(generate-completion)
+  local cmds5=(models list)
+  local cmds6=(models show)
+  local cmds7=(models import)
+  local cmds8=(models export)
+  local cmds9=(models rm)
 
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_models_export; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_models_import; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_models_show; return $?; fi
-  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_models_export; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_models_import; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_models_show; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_shrink_benchmark; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_shrink_predict; return $?; fi
   if CompWordsContainsArray "${cmds1[@]}"; then _picocli_shrink_models; return $?; fi
   if CompWordsContainsArray "${cmds0[@]}"; then _picocli_shrink_quickstart; return $?; fi
@@ -195,7 +198,7 @@ function _picocli_shrink() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="quickstart models predict generate-completion"
+  local commands="quickstart models predict benchmark generate-completion"
   local flag_opts="'-v' '--verbose' '-q' '--quiet' '-h' '--help' '-V' '--version'"
   local arg_opts="'--registry'"
 
@@ -294,6 +297,75 @@ function _picocli_shrink_predict() {
   case ${prev_word} in
     '-k'|'--top-k')
       return
+      ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `benchmark` subcommand.
+function _picocli_shrink_benchmark() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--batch' '--seq' '--duration' '--iterations' '--warmup' '--rounds' '--threads' '--baseline' '--seed' '--compare' '--out' '--registry'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--batch')
+      return
+      ;;
+    '--seq')
+      return
+      ;;
+    '--duration')
+      return
+      ;;
+    '--iterations')
+      return
+      ;;
+    '--warmup')
+      return
+      ;;
+    '--rounds')
+      return
+      ;;
+    '--threads')
+      return
+      ;;
+    '--baseline')
+      return
+      ;;
+    '--seed')
+      return
+      ;;
+    '--compare')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--out')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '--registry')
       local IFS=$'\n'

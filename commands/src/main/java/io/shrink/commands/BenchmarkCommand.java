@@ -35,11 +35,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model ids in the registry.")
     List<String> models;
 
-    @Option(names = "--batch", paramLabel = "N[,N...]", split = ",", defaultValue = "1,32",
+    @Option(names = "--batch", paramLabel = "N", split = ",", defaultValue = "1,32",
             description = "Batch sizes (default: ${DEFAULT-VALUE}); batch 1 gives latency.")
     List<Integer> batches;
 
-    @Option(names = "--seq", paramLabel = "N[,N...]", split = ",", defaultValue = "128",
+    @Option(names = "--seq", paramLabel = "N", split = ",", defaultValue = "128",
             description = "Sequence lengths in tokens (default: ${DEFAULT-VALUE}).")
     List<Integer> seqs;
 

@@ -56,6 +56,7 @@ public final class BenchmarkService {
     public BenchmarkReport run(BenchmarkOptions o, Path runsDir, Consumer<String> progress) {
         o.validate();
         Instant started = Instant.now();
+        JsonNode earlier = o.compare() == null ? null : readEarlier(o.compare());
         List<RegistryEntry> entries = new ArrayList<>();
         for (String id : o.models()) {
             RegistryEntry e = models.show(id);
@@ -66,7 +67,6 @@ public final class BenchmarkService {
             }
             entries.add(e);
         }
-        JsonNode earlier = o.compare() == null ? null : readEarlier(o.compare());
         Engine.getEngine("PyTorch");
         if (o.threads() != null) {
             JniUtils.setNumThreads(o.threads());
@@ -240,7 +240,7 @@ public final class BenchmarkService {
                 for (int r = 0; r < ratios.length; r++) {
                     double[] mine = m.rounds().get(r);
                     double[] theirs = base.rounds().get(r);
-                    ratios[r] = (theirs.length > 0 ? mean(theirs) : Double.NaN) / mean(mine);
+                    ratios[r] = mean(theirs) / mean(mine);
                     latencyRatios[r] = LatencyStats.of(theirs).p50() / LatencyStats.of(mine).p50();
                 }
                 speedup = BenchmarkReport.Spread.of(ratios);
