@@ -159,6 +159,8 @@ function _complete_shrink() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} predict" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fine-tune" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} evaluate" ];    then _picocli_shrink; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} benchmark" ];    then _picocli_shrink; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} run" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} shell" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models list" ];    then _picocli_shrink_models; return $?; fi
@@ -174,23 +176,27 @@ function _complete_shrink() {
   local cmds2=(predict)
   local cmds3=(fine-tune)
   local cmds4=(evaluate)
-  local cmds5=(generate-completion)
-  local cmds6=(shell)
-  local cmds7=(models list)
-  local cmds8=(models show)
-  local cmds9=(models import)
-  local cmds10=(models export)
-  local cmds11=(models derive)
-  local cmds12=(models rm)
+  local cmds5=(benchmark)
+  local cmds6=(run)
+  local cmds7=(generate-completion)
+  local cmds8=(shell)
+  local cmds9=(models list)
+  local cmds10=(models show)
+  local cmds11=(models import)
+  local cmds12=(models export)
+  local cmds13=(models derive)
+  local cmds14=(models rm)
 
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_models_derive; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_models_export; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_models_import; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_models_show; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_shell; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_models_derive; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_models_export; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_models_import; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_models_show; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_shell; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_run; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_benchmark; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_evaluate; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_shrink_finetune; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_shrink_predict; return $?; fi
@@ -207,7 +213,7 @@ function _picocli_shrink() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="quickstart models predict fine-tune evaluate generate-completion shell"
+  local commands="quickstart models predict fine-tune evaluate benchmark run generate-completion shell"
   local flag_opts="'-v' '--verbose' '-q' '--quiet' '-h' '--help' '-V' '--version'"
   local arg_opts="'--registry'"
 
@@ -499,6 +505,115 @@ function _picocli_shrink_evaluate() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `benchmark` subcommand.
+function _picocli_shrink_benchmark() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--batch' '--seq' '--duration' '--iterations' '--warmup' '--rounds' '--threads' '--baseline' '--seed' '--compare' '--out' '--registry'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--batch')
+      return
+      ;;
+    '--seq')
+      return
+      ;;
+    '--duration')
+      return
+      ;;
+    '--iterations')
+      return
+      ;;
+    '--warmup')
+      return
+      ;;
+    '--rounds')
+      return
+      ;;
+    '--threads')
+      return
+      ;;
+    '--baseline')
+      return
+      ;;
+    '--seed')
+      return
+      ;;
+    '--compare')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--out')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `run` subcommand.
+function _picocli_shrink_run() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--dry-run' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--set' '--registry'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--set')
+      return
+      ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "run" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

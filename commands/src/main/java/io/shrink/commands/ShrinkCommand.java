@@ -27,6 +27,7 @@ import java.util.List;
                 PredictCommand.class,
                 FineTuneCommand.class,
                 EvaluateCommand.class,
+                BenchmarkCommand.class,
                 RunCommand.class,
                 AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",

@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * Runs a model on text and says what it computes, by head: fill-mask top-k for MLM models, label
  * probabilities for classifiers, the score for regression, the best span for QA (question and context
- * separated by {@code |||}), and a mean-pooled embedding for a bare encoder. Inference only: no autograd.
+ * separated by {@code |||}), and a mean-pooled embedding for a bare encoder. Inference only: the encoder runs
+ * on the {@link FastEncoder} path (no autograd); the heads are DJL ops on its hidden states.
  */
 public final class Predictor implements AutoCloseable {
     /** Separates the two texts of a pair (or question and context) in one input string. */
@@ -30,12 +31,14 @@ public final class Predictor implements AutoCloseable {
 
     private final NDManager manager;
     private final Encoder encoder;
+    private final FastEncoder fast;
     private final WordPieceTokenizer tokenizer;
 
     /** Loads a checkpoint for inference. */
     public Predictor(Checkpoint ckpt) {
         this.manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
         this.encoder = Encoder.load(ckpt, manager);
+        this.fast = FastEncoder.of(ckpt.config(), encoder.parameters(), manager);
         this.tokenizer = new WordPieceTokenizer(ckpt.tokenizer());
     }
 
@@ -71,7 +74,7 @@ public final class Predictor implements AutoCloseable {
         ids.add(tokenizer.sepId());
         checkLength(ids.size());
         NDArray idArray = m.create(ids.stream().mapToLong(Integer::longValue).toArray(), new Shape(1, ids.size()));
-        NDArray hidden = encoder.forward(idArray, null, null, false, false).lastHidden(); // (1, seq, hidden)
+        NDArray hidden = fast.forward(idArray, null, null); // (1, seq, hidden)
         NDArray pos = m.create(maskPositions.stream().mapToLong(Integer::longValue).toArray());
         NDArray atMasks = hidden.get(new NDIndex("0")).get(pos); // (masks, hidden)
         NDArray probs = encoder.mlmLogits(atMasks).softmax(-1); // (masks, vocab)
@@ -166,7 +169,7 @@ public final class Predictor implements AutoCloseable {
         checkLength(enc.ids().length);
         NDArray ids = m.create(toLong(enc.ids()), new Shape(1, enc.ids().length));
         NDArray types = m.create(toLong(enc.typeIds()), new Shape(1, enc.ids().length));
-        return encoder.forward(ids, types, null, false, false).lastHidden();
+        return fast.forward(ids, types, null);
     }
 
     private void checkLength(int n) {
@@ -190,6 +193,7 @@ public final class Predictor implements AutoCloseable {
 
     @Override
     public void close() {
+        fast.close();
         encoder.close();
         manager.close();
     }

@@ -1,0 +1,141 @@
+package io.shrink.commands;
+
+import io.shrink.core.bench.BenchmarkOptions;
+import io.shrink.core.bench.BenchmarkReport;
+import io.shrink.core.bench.BenchmarkService;
+import io.shrink.core.results.Results;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code shrink benchmark}: speed, memory and size of registry models, side by side. */
+@Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Measure speed, memory and size of models, side by side.",
+        description = {
+                "Runs each model's encoder (fp32, fused attention, no autograd, no head) on random token ids and",
+                "reports latency per forward pass (p50/p90/p99, mean, stdev), throughput, achieved GFLOP/s and the",
+                "fraction of this machine's fp32 matmul peak (measured in the same run), parameters, FLOPs per",
+                "sequence, size on disk and resident memory. Several models are measured interleaved in rounds;",
+                "speed-ups to the baseline are per-round ratios (median and min-max). The result is saved as JSON."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  shrink benchmark bert-base-uncased",
+                "  shrink benchmark bert-base-uncased my-6-layer --batch 1,32 --seq 128 --duration 30",
+                "  shrink benchmark my-6-layer --compare results/runs/<run-id>/result.json --json"})
+public final class BenchmarkCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model ids in the registry.")
+    List<String> models;
+
+    @Option(names = "--batch", paramLabel = "N", split = ",", defaultValue = "1,32",
+            description = "Batch sizes (default: ${DEFAULT-VALUE}); batch 1 gives latency.")
+    List<Integer> batches;
+
+    @Option(names = "--seq", paramLabel = "N", split = ",", defaultValue = "128",
+            description = "Sequence lengths in tokens (default: ${DEFAULT-VALUE}).")
+    List<Integer> seqs;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Timed seconds per model and shape, split over the rounds (default: ${DEFAULT-VALUE}).")
+    double duration;
+
+    @Option(names = "--iterations", paramLabel = "N",
+            description = "Timed forward passes per model and shape instead of --duration.")
+    Integer iterations;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2",
+            description = "Untimed forward passes per model and shape first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
+            description = "Rounds of interleaving the models (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "PyTorch intra-op threads, set at run time (default: those in force at engine start).")
+    Integer threads;
+
+    @Option(names = "--baseline", paramLabel = "ID", description = "Model the speed-ups are relative to (default: the first).")
+    String baseline;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the random token ids (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--compare", paramLabel = "RESULT.json",
+            description = "An earlier benchmark result: flags a different machine or stack, prints throughput ratios.")
+    Path compare;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Runs directory; the result goes to DIR/<run-id>/result.json (default: $SHRINK_RESULTS, else results/runs).")
+    Path out;
+
+    @Option(names = "--json", description = "Print the result JSON instead of the table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Output o = ModelsCommand.output(spec);
+        BenchmarkOptions options = new BenchmarkOptions(models, baseline, batches, seqs, warmup, duration, iterations,
+                rounds, threads, seed, compare);
+        BenchmarkReport r = new BenchmarkService(ModelsCommand.service(spec))
+                .run(options, out != null ? out : Results.defaultRunsDir(), o::progress);
+        if (json) {
+            o.json(r.result());
+        } else {
+            print(o, r);
+        }
+        return 0;
+    }
+
+    static void print(Output o, BenchmarkReport r) {
+        o.println(String.format(Locale.ROOT, "%-24s %6s %12s %12s %10s %14s %12s", "MODEL", "LAYERS", "PARAMS",
+                "NON-EMB", "SIZE", "GFLOP/SEQ", "LOAD RSS"));
+        for (BenchmarkReport.ModelInfo m : r.models()) {
+            StringBuilder flops = new StringBuilder();
+            m.flopsPerSequence().forEach((s, f) -> flops.append(flops.length() == 0 ? "" : " ")
+                    .append(String.format(Locale.ROOT, "%.2f@%d", f / 1e9, s)));
+            o.println(String.format(Locale.ROOT, "%-24s %6d %12s %12s %10s %14s %12s", m.id(), m.layers(),
+                    Formats.count(m.encoderParameters()), Formats.count(m.nonEmbeddingParameters()),
+                    Formats.bytes(m.bytesOnDisk()), flops, m.loadRssBytes() < 0 ? "-" : Formats.bytes(m.loadRssBytes())));
+        }
+        o.println("");
+        o.println(String.format(Locale.ROOT, "%-24s %5s %5s %9s %9s %9s %16s %9s %8s %6s  %s", "MODEL", "BATCH", "SEQ",
+                "P50 ms", "P90 ms", "P99 ms", "MEAN±SD ms", "SEQ/S", "GFLOP/S", "PEAK", "SPEED-UP (median [min-max])"));
+        for (BenchmarkReport.Case c : r.cases()) {
+            String speed = c.speedup() == null ? "baseline"
+                    : String.format(Locale.ROOT, "x%.2f [%.2f-%.2f], p50 latency x%.2f [%.2f-%.2f]",
+                    c.speedup().median(), c.speedup().min(), c.speedup().max(), c.latencySpeedup().median(),
+                    c.latencySpeedup().min(), c.latencySpeedup().max());
+            o.println(String.format(Locale.ROOT, "%-24s %5d %5d %9.2f %9.2f %9.2f %16s %9.2f %8.1f %5.0f%%  %s", c.model(),
+                    c.batch(), c.seq(), c.latencyMs().p50(), c.latencyMs().p90(), c.latencyMs().p99(),
+                    String.format(Locale.ROOT, "%.2f±%.2f", c.latencyMs().mean(), c.latencyMs().stdev()), c.seqPerSec(),
+                    c.gflops(), 100 * c.peakFraction(), speed));
+        }
+        o.println("");
+        o.println(String.format(Locale.ROOT, "fp32 matmul peak %.1f GFLOP/s (best of %d timed products), %d threads; "
+                + "peak resident memory %s", r.matmulPeak().gflops(), r.matmulPeak().gemms().size(), r.threads(),
+                Formats.bytes(((Number) r.result().details().get("peakRssBytes")).longValue())));
+        o.println("machine: " + r.result().provenance().hardware().cpuModel() + ", "
+                + r.result().provenance().hardware().logicalCpus() + " CPUs, "
+                + String.join(" ", r.result().provenance().hardware().isaFlags()));
+        if (r.comparison() != null) {
+            BenchmarkReport.Comparison c = r.comparison();
+            if (!c.sameMachine()) {
+                o.println("WARNING: compared with a run on a different machine or stack; ratios are not like for like:");
+                c.differences().forEach(d -> o.println("  " + d));
+            }
+            c.ratios().forEach((k, v) -> o.println(String.format(Locale.ROOT, "vs %s: %s throughput x%.2f", c.runId(), k, v)));
+        }
+        if (r.file() != null) {
+            o.println("result: " + r.file());
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.shrink.core.infer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.shrink.core.TestData;
+import io.shrink.core.TinyModels;
+import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.checkpoint.onnx.OnnxBertImporter;
+import io.shrink.core.model.Encoder;
+import io.shrink.core.model.EncoderConfig;
+import io.shrink.core.model.HeadConfig;
+import io.shrink.core.tokenize.Encoding;
+import io.shrink.core.tokenize.WordPieceTokenizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The fast TorchScript forward pass against the functional encoder: same last hidden state within 1e-4. */
+class FastEncoderTest {
+    static NDManager manager;
+
+    @BeforeAll
+    static void start() {
+        manager = NDManager.newBaseManager("PyTorch");
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    static List<EncoderConfig> configs() {
+        EncoderConfig pruned = TinyModels.bert().withLayers(List.of(2, 0), List.of(0, 40));
+        EncoderConfig relu = TinyModels.distilbert().withLayers(List.of(4, 3), List.of(64, 16));
+        relu = new EncoderConfig(relu.family(), relu.vocabSize(), relu.hiddenSize(), relu.numLayers(), relu.numHeads(),
+                relu.headSize(), relu.intermediateSize(), relu.maxPositions(), relu.typeVocabSize(),
+                relu.embeddingSize(), false, relu.layerHeads(), relu.layerFfn(), "relu", 1e-5, 0.1, 0.1, 0);
+        return List.of(TinyModels.bert(), TinyModels.distilbert(), TinyModels.albert(), pruned, relu);
+    }
+
+    @Test
+    void matchesTheFunctionalEncoderOnEveryFamilyWithPadding() {
+        for (EncoderConfig c : configs()) {
+            Checkpoint ckpt = TinyModels.model(c, HeadConfig.none(), 7);
+            try (NDManager step = manager.newSubManager();
+                 Encoder encoder = Encoder.load(ckpt, step);
+                 FastEncoder fast = FastEncoder.load(ckpt, step)) {
+                int b = 3;
+                int s = 11;
+                long[] ids = new long[b * s];
+                long[] types = new long[b * s];
+                long[] mask = new long[b * s];
+                Random r = new Random(1);
+                int[] lengths = {11, 7, 2};
+                for (int i = 0; i < b; i++) {
+                    for (int j = 0; j < s; j++) {
+                        boolean real = j < lengths[i];
+                        ids[i * s + j] = real ? 5 + r.nextInt(c.vocabSize() - 5) : 0;
+                        types[i * s + j] = real && j > lengths[i] / 2 ? 1 : 0;
+                        mask[i * s + j] = real ? 1 : 0;
+                    }
+                }
+                NDArray tIds = step.create(ids, new Shape(b, s));
+                NDArray tTypes = step.create(types, new Shape(b, s));
+                NDArray tMask = step.create(mask, new Shape(b, s));
+                float[] expected = encoder.forward(tIds, tTypes, tMask, false, false).lastHidden().toFloatArray();
+                NDArray out = fast.forward(tIds, tTypes, tMask); // (b, s, hidden)
+                assertEquals(new Shape(b, s, c.hiddenSize()), out.getShape());
+                assertClose(expected, out.toFloatArray(), c.family() + " " + c.layerHeads() + " masked");
+
+                float[] unmasked = encoder.forward(tIds, null, null, false, false).lastHidden().toFloatArray();
+                assertClose(unmasked, fast.forward(tIds, null, null).toFloatArray(), c.family() + " unmasked");
+            }
+        }
+    }
+
+    @Test
+    void preparedCallsRepeatAndRejectTooLongInput() {
+        Checkpoint ckpt = TinyModels.model(TinyModels.bert(), HeadConfig.mlm(), 3);
+        try (NDManager step = manager.newSubManager(); FastEncoder fast = FastEncoder.load(ckpt, step)) {
+            NDArray ids = step.randomInteger(0, 40, new Shape(2, 9), ai.djl.ndarray.types.DataType.INT64);
+            try (FastEncoder.Call call = fast.prepare(ids, null, null)) {
+                float[] first = call.output().toFloatArray();
+                call.run();
+                assertArrayEquals(first, call.output().toFloatArray());
+            }
+            NDArray tooLong = step.zeros(new Shape(1, 65), ai.djl.ndarray.types.DataType.INT64);
+            assertThrows(IllegalArgumentException.class, () -> fast.forward(tooLong, null, null));
+        }
+    }
+
+    @Test
+    void matchesTheFunctionalEncoderOnAllMiniLm() throws Exception {
+        Checkpoint ckpt = OnnxBertImporter.importJar(TestData.minilmJar());
+        WordPieceTokenizer tok = new WordPieceTokenizer(ckpt.tokenizer());
+        List<Encoding> all = new ArrayList<>();
+        for (String t : List.of("The quick brown fox jumps over the lazy dog.", "Hello",
+                "Distillation keeps 97% of BERT's GLUE score with 40% fewer parameters.")) {
+            all.add(tok.encode(t));
+        }
+        all.add(tok.encode("Where is the Louvre?", "The Louvre is in Paris, on the right bank of the Seine."));
+        Encoding[] batch = tok.pad(all, 0);
+        int b = batch.length;
+        int s = batch[0].length();
+        long[] ids = new long[b * s];
+        long[] types = new long[b * s];
+        long[] mask = new long[b * s];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < s; j++) {
+                ids[i * s + j] = batch[i].ids()[j];
+                types[i * s + j] = batch[i].typeIds()[j];
+                mask[i * s + j] = batch[i].attentionMask()[j];
+            }
+        }
+        try (NDManager step = manager.newSubManager();
+             Encoder encoder = Encoder.load(ckpt, step);
+             FastEncoder fast = FastEncoder.load(ckpt, step)) {
+            NDArray tIds = step.create(ids, new Shape(b, s));
+            NDArray tTypes = step.create(types, new Shape(b, s));
+            NDArray tMask = step.create(mask, new Shape(b, s));
+            float[] expected = encoder.forward(tIds, tTypes, tMask, false, false).lastHidden().toFloatArray();
+            assertClose(expected, fast.forward(tIds, tTypes, tMask).toFloatArray(), "all-MiniLM-L6-v2");
+        }
+    }
+
+    static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+        }
+        assertTrue(worst <= 1e-4, what + ": max abs difference " + worst + " > 1e-4");
+    }
+}
