@@ -6,6 +6,7 @@ import io.shrink.core.data.Example;
 import io.shrink.core.eval.Bootstrap;
 import io.shrink.core.eval.Metric;
 import io.shrink.core.eval.Metrics;
+import io.shrink.core.infer.FastEncoder;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.results.RunResult;
 
@@ -52,19 +53,27 @@ public final class SequenceEvaluator {
         double[] out = new double[features.size()];
         NDManager base = encoder.parameters().values().iterator().next().getManager();
         boolean regression = encoder.head().type().equals("regression");
-        for (List<Features.Feature> batch : Features.sortedBatches(features, BATCH)) {
-            try (NDManager m = base.newSubManager()) {
-                NDArray[] in = Features.arrays(batch, m);
-                NDArray hidden = encoder.forward(in[0], in[1], in[2], false, false).lastHidden(); // (b, s, h)
-                NDArray logits = encoder.classify(hidden, false); // (b, labels)
-                float[] values = regression ? logits.toFloatArray()
-                        : toFloat(logits.argMax(-1).toLongArray());
-                for (int i = 0; i < batch.size(); i++) {
-                    out[batch.get(i).example()] = values[i];
-                }
+        try (NDManager fastManager = base.newSubManager();
+             FastEncoder fast = FastEncoder.of(encoder.config(), encoder.parameters(), fastManager)) {
+            for (List<Features.Feature> batch : Features.sortedBatches(features, BATCH)) {
+                predictBatch(encoder, fast, batch, base, regression, out);
             }
         }
         return out;
+    }
+
+    /** The inference path shared with predict and benchmark: FastEncoder hidden states, DJL head on top. */
+    private static void predictBatch(Encoder encoder, FastEncoder fast, List<Features.Feature> batch, NDManager base,
+                                     boolean regression, double[] out) {
+        try (NDManager m = base.newSubManager()) {
+            NDArray[] in = Features.arrays(batch, m);
+            NDArray hidden = fast.forward(in[0], in[1], in[2]); // (b, s, h)
+            NDArray logits = encoder.classify(hidden, false); // (b, labels)
+            float[] values = regression ? logits.toFloatArray() : toFloat(logits.argMax(-1).toLongArray());
+            for (int i = 0; i < batch.size(); i++) {
+                out[batch.get(i).example()] = values[i];
+            }
+        }
     }
 
     private static float[] toFloat(long[] a) {
