@@ -171,6 +171,21 @@ public final class ModelRegistry {
     }
 
     /**
+     * Whether model {@code id} has a directory in the registry, without reading its {@code entry.json}: true also
+     * for a model whose entry is missing or corrupt, which {@link #remove(String)} can still remove.
+     */
+    public boolean hasDirectory(String id) {
+        return Files.isDirectory(models.resolve(ModelId.validate(id)));
+    }
+
+    /** Throws the usual {@code MISSING_OR_CORRUPT} "no model" error unless {@link #hasDirectory(String)}. */
+    public void requireDirectory(String id) {
+        if (!hasDirectory(id)) {
+            throw missing(id);
+        }
+    }
+
+    /**
      * Adds a model: {@code writer} writes the model's files into a fresh staging directory, the registry stores
      * {@code entry} there with {@code bytesOnDisk} (the files' total size, {@code entry.json} excluded), the
      * current schema version and, when missing, {@code createdAt} filled in, and then renames the directory into

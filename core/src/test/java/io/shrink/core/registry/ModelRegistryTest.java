@@ -251,6 +251,14 @@ class ModelRegistryTest {
         assertTrue(assertThrows(ShrinkException.class, () -> registry.show("bad")).getMessage()
                 .contains("names model 'good'"));
 
+        assertTrue(registry.hasDirectory("bad"));
+        assertTrue(registry.hasDirectory("empty"));
+        assertFalse(registry.exists("empty"));
+        assertFalse(registry.hasDirectory("absent"));
+        registry.requireDirectory("bad");
+        assertEquals("no model 'absent' in registry " + home.toAbsolutePath() + "; see 'shrink models list'",
+                assertThrows(ShrinkException.class, () -> registry.requireDirectory("absent")).getMessage());
+
         registry.remove("bad");
         registry.remove("empty");
         registry.list();
