@@ -14,6 +14,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -44,6 +45,12 @@ import java.util.stream.Stream;
  * {@code .lock} is the lock file; {@code .staging/} holds directories being written or deleted. Every mutation
  * runs under an exclusive lock that works across threads and processes; a model directory appears and disappears
  * by atomic renames and {@code entry.json} is only ever replaced by an atomic rename, so reads need no lock.
+ *
+ * <p>A replace moves the old model to {@code .staging/trash-<id>-<uuid>} before the new one moves in, and renames
+ * it to {@code removed-<id>-<uuid>} once the new one is in place; a removal moves the model straight to
+ * {@code removed-...}. {@code removed-*} directories are deleted after the lock is released, or by the next lock
+ * holder. A {@code trash-*} directory whose model directory is missing (a crash or failed rollback between the two
+ * moves) is moved back by the next lock holder, so a replace never loses the old model.
  */
 public final class ModelRegistry {
 
@@ -53,7 +60,11 @@ public final class ModelRegistry {
     /** Staging directories not in use and older than this are deleted when the lock is taken. */
     public static final Duration STALE_AFTER = Duration.ofHours(1);
 
+    /** Prefix of an old model moved aside by a replace; restored when its model directory is missing. */
     private static final String TRASH_PREFIX = "trash-";
+    /** Prefix of a model directory that is no longer needed; always deleted. */
+    private static final String GARBAGE_PREFIX = "removed-";
+    private static final int UUID_LENGTH = 36;
     private static final String LOCK_SUFFIX = ".lock";
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
     private static final Set<Path> STAGING_IN_USE = ConcurrentHashMap.newKeySet();
@@ -214,26 +225,32 @@ public final class ModelRegistry {
                     : Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
             RegistryEntry stored = entry.stamped(bytes, created);
             writeJson(staged.dir().resolve(ENTRY_FILE), stored);
-            locked(() -> {
+            Path garbage = locked(() -> {
                 Path target = models.resolve(id);
-                if (Files.exists(target)) {
-                    if (!replace) {
-                        throw alreadyExists(id);
-                    }
-                    Path old = trashPath(id);
-                    Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                    try {
-                        Files.move(staged.dir(), target, StandardCopyOption.ATOMIC_MOVE);
-                    } catch (IOException e) {
-                        Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-                        throw e;
-                    }
-                    deleteQuietly(old);
-                } else {
+                if (!Files.exists(target)) {
                     Files.move(staged.dir(), target, StandardCopyOption.ATOMIC_MOVE);
+                    return null;
                 }
-                return null;
+                if (!replace) {
+                    throw alreadyExists(id);
+                }
+                Path old = stagingPath(TRASH_PREFIX, id);
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.move(staged.dir(), target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (IOException | RuntimeException rollback) {
+                        e.addSuppressed(rollback);
+                    }
+                    throw e;
+                }
+                return discard(old);
             });
+            if (garbage != null) {
+                deleteQuietly(garbage);
+            }
             return stored;
         } catch (IOException e) {
             throw ShrinkException.failed("could not add model '" + id + "' to registry " + home + ": "
@@ -263,16 +280,16 @@ public final class ModelRegistry {
     public void remove(String id) {
         ModelId.validate(id);
         try {
-            locked(() -> {
+            Path garbage = locked(() -> {
                 Path target = models.resolve(id);
                 if (!Files.isDirectory(target)) {
                     throw missing(id);
                 }
-                Path old = trashPath(id);
+                Path old = stagingPath(GARBAGE_PREFIX, id);
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                deleteQuietly(old);
-                return null;
+                return old;
             });
+            deleteQuietly(garbage);
         } catch (IOException e) {
             throw ShrinkException.failed("could not remove model '" + id + "' from registry " + home + ": "
                     + e.getMessage(), e);
@@ -345,9 +362,40 @@ public final class ModelRegistry {
         return ShrinkException.usage("model '" + id + "' already exists; use --force to replace it");
     }
 
-    private Path trashPath(String id) throws IOException {
+    private Path stagingPath(String prefix, String id) throws IOException {
         Files.createDirectories(staging);
-        return staging.resolve(TRASH_PREFIX + id + "-" + UUID.randomUUID());
+        return staging.resolve(prefix + id + "-" + UUID.randomUUID());
+    }
+
+    /**
+     * Renames the old model {@code trash} of a finished replace to a {@code removed-} name, so that nothing can
+     * restore it, and returns that path to delete once the lock is released; if the rename fails, the trash stays
+     * for the next lock holder to delete (its model directory exists) and null is returned.
+     */
+    private Path discard(Path trash) {
+        Path garbage = staging.resolve(GARBAGE_PREFIX + trash.getFileName().toString()
+                .substring(TRASH_PREFIX.length()));
+        try {
+            Files.move(trash, garbage, StandardCopyOption.ATOMIC_MOVE);
+            return garbage;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The model id in a {@code trash-<id>-<uuid>} name, or null when the name is not of that form. */
+    private static String trashedId(String name) {
+        int dash = name.length() - UUID_LENGTH - 1;
+        if (!name.startsWith(TRASH_PREFIX) || dash <= TRASH_PREFIX.length() || name.charAt(dash) != '-') {
+            return null;
+        }
+        try {
+            UUID.fromString(name.substring(dash + 1));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        String id = name.substring(TRASH_PREFIX.length(), dash);
+        return ModelId.isValid(id) ? id : null;
     }
 
     private static void writeJson(Path file, Object value) throws IOException {
@@ -459,6 +507,8 @@ public final class ModelRegistry {
         for (Path child : children) {
             String name = child.getFileName().toString();
             if (name.startsWith(TRASH_PREFIX)) {
+                restoreOrDelete(child, trashedId(name));
+            } else if (name.startsWith(GARBAGE_PREFIX)) {
                 deleteQuietly(child);
             } else if (name.endsWith(LOCK_SUFFIX)) {
                 Path dir = child.resolveSibling(name.substring(0, name.length() - LOCK_SUFFIX.length()));
@@ -468,6 +518,28 @@ public final class ModelRegistry {
             } else if (isStale(child, cutoff)) {
                 cleanUnlessInUse(child, child.resolveSibling(name + LOCK_SUFFIX));
             }
+        }
+    }
+
+    /**
+     * Moves the old model {@code trash} back to {@code models/<id>} when that is missing (a replace stopped between
+     * its two moves), and deletes it when the model is in place. Trash whose id is unknown, or that cannot be moved
+     * back, is left alone: it may be the only copy of a model.
+     */
+    private void restoreOrDelete(Path trash, String id) {
+        if (id == null) {
+            return;
+        }
+        Path target = models.resolve(id);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            deleteQuietly(trash);
+            return;
+        }
+        try {
+            Files.move(trash, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // Keep the trash: a later lock holder tries again, and it is never deleted while its model is missing.
+            return;
         }
     }
 

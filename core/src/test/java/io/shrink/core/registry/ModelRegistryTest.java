@@ -24,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -274,7 +275,7 @@ class ModelRegistryTest {
         Files.writeString(staging.resolve("add-x-1.lock"), "");
         Files.setLastModifiedTime(stale, old);
         Path fresh = Files.createDirectories(staging.resolve("add-y-2"));
-        Path trash = Files.createDirectories(staging.resolve("trash-z-3"));
+        Path trash = Files.createDirectories(staging.resolve("removed-z-3"));
         Path held = Files.createDirectories(staging.resolve("add-w-4"));
         Files.setLastModifiedTime(held, old);
         try (FileChannel channel = FileChannel.open(staging.resolve("add-w-4.lock"), StandardOpenOption.CREATE,
@@ -287,6 +288,40 @@ class ModelRegistryTest {
             assertTrue(Files.exists(fresh));
             assertTrue(Files.exists(held), "a staging directory whose lock is held is in use");
         }
+    }
+
+    @Test
+    void trashOfAMissingModelIsMovedBackWhenLockIsTaken() throws IOException {
+        ModelRegistry registry = registry();
+        RegistryEntry kept = registry.add(entry("kept"), false, weights("kept"));
+        registry.add(entry("replaced"), false, weights("replaced"));
+        Path staging = home.resolve(".staging");
+        Path crashed = staging.resolve("trash-kept-" + UUID.randomUUID());
+        Files.move(home.resolve("models").resolve("kept"), crashed);
+        Path finished = Files.createDirectories(staging.resolve("trash-replaced-" + UUID.randomUUID()));
+        Path removed = Files.createDirectories(staging.resolve("removed-gone-" + UUID.randomUUID()));
+        Path unknown = Files.createDirectories(staging.resolve("trash-not-a-uuid"));
+        assertFalse(registry.exists("kept"));
+
+        registry.updateMetrics("replaced", "sst2", Map.of("accuracy", 1));
+
+        assertEquals(kept, registry.show("kept"), "a replace stopped between its moves must not lose the old model");
+        assertArrayEquals(payload("kept"), Files.readAllBytes(registry.modelDir("kept").resolve("weights.bin")));
+        assertFalse(Files.exists(crashed));
+        assertFalse(Files.exists(finished), "trash whose model is in place is deleted");
+        assertFalse(Files.exists(removed));
+        assertTrue(Files.exists(unknown), "trash whose model cannot be told is never deleted");
+    }
+
+    @Test
+    void removeAndReplaceLeaveNothingRestorable() throws IOException {
+        ModelRegistry registry = registry();
+        registry.add(entry("m"), false, weights("m"));
+        registry.add(entry("m"), true, dir -> Files.writeString(dir.resolve("new.bin"), "new"));
+        registry.remove("m");
+        registry.add(entry("other"), false, weights("other"));
+        assertFalse(registry.hasDirectory("m"), "a removed model must stay removed");
+        assertEquals(List.of(), stagingLeftovers());
     }
 
     @Test
