@@ -2,6 +2,7 @@ package io.shrink.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.checkpoint.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
@@ -130,6 +131,23 @@ class ModelsCliIT {
         Shrink.Run after = Shrink.run(reg, "models", "list", "--json");
         assertEquals("good", JSON.readTree(after.out()).get(0).get("id").asText(), after.toString());
         assertEquals(1, JSON.readTree(after.out()).size(), after.toString());
+    }
+
+    @Test
+    void entryWithoutHeadIsAProblemNotAnInternalError() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path hf = tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        Shrink.Run imp = Shrink.run(reg, "models", "import", hf.toString(), "--id", "headless");
+        assertEquals(0, imp.code(), imp.toString());
+        Path entryJson = reg.resolve("models").resolve("headless").resolve("entry.json");
+        ObjectNode entry = (ObjectNode) JSON.readTree(entryJson.toFile());
+        entry.remove("head");
+        JSON.writeValue(entryJson.toFile(), entry);
+
+        Shrink.Run table = Shrink.run(reg, "models", "list");
+        assertEquals(0, table.code(), table.toString());
+        assertFalse(table.out().contains("headless"), table.toString());
+        expect(3, Shrink.run(reg, "models", "show", "headless"), "has no head");
     }
 
     @Test

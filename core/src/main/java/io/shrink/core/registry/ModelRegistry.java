@@ -345,6 +345,24 @@ public final class ModelRegistry {
         if (!id.equals(entry.id())) {
             throw corruptEntry(file, id, "it names model '" + entry.id() + "'", null);
         }
+        List<String> absent = new ArrayList<>();
+        if (entry.config() == null) {
+            absent.add("config");
+        }
+        if (entry.head() == null) {
+            absent.add("head");
+        }
+        if (entry.tokenizer() == null) {
+            absent.add("tokenizer");
+        }
+        if (!absent.isEmpty()) {
+            throw corruptEntry(file, id, "it has no " + String.join(", ", absent), null);
+        }
+        try {
+            entry.config().validate();
+        } catch (ShrinkException e) {
+            throw corruptEntry(file, id, e.getMessage(), e);
+        }
         return entry;
     }
 

@@ -3,6 +3,7 @@ package io.shrink.core.registry;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.model.EncoderConfig;
 import org.junit.jupiter.api.Test;
@@ -264,6 +265,43 @@ class ModelRegistryTest {
         registry.remove("empty");
         registry.list();
         assertEquals(1, registry.problems().size());
+    }
+
+    @Test
+    void entryWithoutConfigHeadOrTokenizerOrWithAnInvalidConfigIsCorrupt() throws IOException {
+        ModelRegistry registry = registry();
+        registry.add(entry("good"), false, weights("good"));
+        Path goodJson = registry.modelDir("good").resolve(ModelRegistry.ENTRY_FILE);
+        ObjectMapper json = new ObjectMapper();
+        Map<String, String> broken = Map.of("no-config", "config", "no-head", "head", "no-tokenizer", "tokenizer",
+                "bad-config", "config.numLayers");
+        for (Map.Entry<String, String> b : broken.entrySet()) {
+            String id = b.getKey();
+            registry.add(entry(id), false, weights(id));
+            ObjectNode node = (ObjectNode) json.readTree(goodJson.toFile());
+            node.put("id", id);
+            if (b.getValue().equals("config.numLayers")) {
+                ((ObjectNode) node.get("config")).put("numLayers", 0);
+            } else {
+                node.remove(b.getValue());
+            }
+            json.writeValue(registry.modelDir(id).resolve(ModelRegistry.ENTRY_FILE).toFile(), node);
+
+            ShrinkException e = assertThrows(ShrinkException.class, () -> registry.show(id));
+            assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+            assertTrue(e.getMessage().startsWith("corrupt registry entry "), e.getMessage());
+            assertTrue(e.getMessage().contains(b.getValue().equals("config.numLayers") ? "numLayers 0"
+                    : "it has no " + b.getValue()), e.getMessage());
+            assertTrue(e.getMessage().endsWith("remove the model with 'shrink models rm " + id + "'"),
+                    e.getMessage());
+        }
+        ModelRegistry.Listing listing = registry.scan();
+        assertEquals(List.of("good"), listing.entries().stream().map(RegistryEntry::id).toList());
+        assertEquals(broken.size(), listing.problems().size(), listing.problems().toString());
+        for (String id : broken.keySet()) {
+            assertTrue(listing.problems().stream().anyMatch(p -> p.startsWith("skipped '" + id + "'")),
+                    listing.problems().toString());
+        }
     }
 
     @Test
