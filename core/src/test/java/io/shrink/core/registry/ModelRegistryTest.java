@@ -9,14 +9,13 @@ import io.shrink.core.model.EncoderConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -305,7 +304,7 @@ class ModelRegistryTest {
     }
 
     @Test
-    void staleStagingIsCleanedWhenLockIsTaken() throws IOException {
+    void staleStagingIsCleanedWhenLockIsTaken() throws Exception {
         Path staging = Files.createDirectories(home.resolve(".staging"));
         FileTime old = FileTime.from(Instant.now().minusSeconds(2 * 3600));
         Path stale = Files.createDirectories(staging.resolve("add-x-1"));
@@ -316,16 +315,27 @@ class ModelRegistryTest {
         Path trash = Files.createDirectories(staging.resolve("removed-z-3"));
         Path held = Files.createDirectories(staging.resolve("add-w-4"));
         Files.setLastModifiedTime(held, old);
-        try (FileChannel channel = FileChannel.open(staging.resolve("add-w-4.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-             FileLock ignored = channel.lock()) {
+        Process holder = new ProcessBuilder(javaExecutable(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp",
+                childClassPath(), RegistryWorkerMain.class.getName(), RegistryWorkerMain.HOLD_LOCK,
+                staging.resolve("add-w-4.lock").toString())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            BufferedReader fromHolder = new BufferedReader(
+                    new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals(RegistryWorkerMain.LOCKED, fromHolder.readLine(), "the child JVM holds the lock");
             registry().add(entry("m"), false, weights("m"));
             assertFalse(Files.exists(stale));
             assertFalse(Files.exists(staging.resolve("add-x-1.lock")));
             assertFalse(Files.exists(trash));
             assertTrue(Files.exists(fresh));
-            assertTrue(Files.exists(held), "a staging directory whose lock is held is in use");
+            assertTrue(Files.exists(held), "a staging directory whose lock another process holds is in use");
+            assertTrue(Files.exists(staging.resolve("add-w-4.lock")));
+        } finally {
+            holder.getOutputStream().close();
+            assertTrue(holder.waitFor(60, TimeUnit.SECONDS), "lock holder did not exit");
         }
+        assertEquals(0, holder.exitValue());
     }
 
     @Test
@@ -401,7 +411,7 @@ class ModelRegistryTest {
         int perProcess = 12;
         List<Process> processes = new ArrayList<>();
         List<String> prefixes = List.of("proc-a", "proc-b");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = javaExecutable();
         String startAt = String.valueOf(System.currentTimeMillis() + 2000);
         for (String prefix : prefixes) {
             processes.add(new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", childClassPath(),
@@ -436,6 +446,10 @@ class ModelRegistryTest {
             }
         }
         assertEquals(List.of(), stagingLeftovers());
+    }
+
+    private static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static String childClassPath() throws Exception {
