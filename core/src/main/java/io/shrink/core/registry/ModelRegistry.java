@@ -4,10 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.shrink.core.ShrinkException;
+import io.shrink.core.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -417,21 +417,7 @@ public final class ModelRegistry {
     }
 
     private static void writeJson(Path file, Object value) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(value);
-        Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName() + "-", ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFiles.write(file, JSON.writeValueAsBytes(value));
     }
 
     private static long sizeOf(Path dir) throws IOException {
@@ -494,7 +480,7 @@ public final class ModelRegistry {
 
     private Staged stage(String prefix) throws IOException {
         Files.createDirectories(staging);
-        Path dir = Files.createTempDirectory(staging, prefix);
+        Path dir = AtomicFiles.createStagingDirectory(staging, prefix);
         STAGING_IN_USE.add(dir);
         Path lock = dir.resolveSibling(dir.getFileName() + LOCK_SUFFIX);
         FileChannel channel = null;
