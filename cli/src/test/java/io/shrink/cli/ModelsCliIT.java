@@ -2,6 +2,7 @@ package io.shrink.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.checkpoint.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
@@ -104,6 +105,49 @@ class ModelsCliIT {
         Shrink.Run rm = Shrink.run(reg, "models", "rm", "tiny-again", "tiny", "tiny-1l");
         assertEquals(0, rm.code(), rm.toString());
         assertEquals("[ ]", Shrink.run(reg, "models", "list", "--json").out().strip());
+    }
+
+    @Test
+    void corruptEntryIsListedAroundAndRemovable() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path hf = tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        for (String id : List.of("good", "broken")) {
+            Shrink.Run imp = Shrink.run(reg, "models", "import", hf.toString(), "--id", id);
+            assertEquals(0, imp.code(), imp.toString());
+        }
+        Files.writeString(reg.resolve("models").resolve("broken").resolve("entry.json"), "{\"schemaVersion\": 1, [");
+
+        Shrink.Run list = Shrink.run(reg, "models", "list", "--json");
+        assertEquals(0, list.code(), list.toString());
+        assertEquals(1, JSON.readTree(list.out()).size(), list.toString());
+        expect(3, Shrink.run(reg, "models", "show", "broken"), "shrink models rm broken");
+        expect(3, Shrink.run(reg, "models", "rm", "broken", "nothing-here"), "no model 'nothing-here'");
+        assertTrue(Files.isDirectory(reg.resolve("models").resolve("broken")), "nothing removed when an id is unknown");
+
+        Shrink.Run rm = Shrink.run(reg, "models", "rm", "broken", "broken", "--json");
+        assertEquals(0, rm.code(), rm.toString());
+        assertEquals(List.of("broken"), JSON.convertValue(JSON.readTree(rm.out()).get("removed"), List.class));
+        assertFalse(Files.exists(reg.resolve("models").resolve("broken")));
+        Shrink.Run after = Shrink.run(reg, "models", "list", "--json");
+        assertEquals("good", JSON.readTree(after.out()).get(0).get("id").asText(), after.toString());
+        assertEquals(1, JSON.readTree(after.out()).size(), after.toString());
+    }
+
+    @Test
+    void entryWithoutHeadIsAProblemNotAnInternalError() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path hf = tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        Shrink.Run imp = Shrink.run(reg, "models", "import", hf.toString(), "--id", "headless");
+        assertEquals(0, imp.code(), imp.toString());
+        Path entryJson = reg.resolve("models").resolve("headless").resolve("entry.json");
+        ObjectNode entry = (ObjectNode) JSON.readTree(entryJson.toFile());
+        entry.remove("head");
+        JSON.writeValue(entryJson.toFile(), entry);
+
+        Shrink.Run table = Shrink.run(reg, "models", "list");
+        assertEquals(0, table.code(), table.toString());
+        assertFalse(table.out().contains("headless"), table.toString());
+        expect(3, Shrink.run(reg, "models", "show", "headless"), "has no head");
     }
 
     @Test

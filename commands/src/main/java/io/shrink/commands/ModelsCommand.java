@@ -9,6 +9,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -237,17 +238,18 @@ public final class ModelsCommand {
         @Override
         public Integer call() {
             ModelService svc = service(spec);
-            for (String i : ids) {
-                svc.show(i);
+            List<String> unique = List.copyOf(new LinkedHashSet<>(ids));
+            for (String i : unique) {
+                svc.registry().requireDirectory(i);
             }
-            for (String i : ids) {
+            for (String i : unique) {
                 svc.remove(i);
             }
             Output out = output(spec);
             if (json) {
-                out.json(java.util.Map.of("removed", ids));
+                out.json(java.util.Map.of("removed", unique));
             } else {
-                ids.forEach(i -> out.println("removed " + i));
+                unique.forEach(i -> out.println("removed " + i));
             }
             return 0;
         }

@@ -13,6 +13,7 @@ import io.shrink.core.model.ModelShapes;
 import io.shrink.core.registry.ModelId;
 import io.shrink.core.registry.ModelRegistry;
 import io.shrink.core.registry.RegistryEntry;
+import io.shrink.core.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -119,7 +120,8 @@ public final class ModelService {
                 throw ShrinkException.usage(target + " exists and is not empty; use --force to overwrite");
             }
             Files.createDirectories(target.getParent());
-            Path staging = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".export-");
+            Path staging = AtomicFiles.createStagingDirectory(target.getParent(),
+                    "." + target.getFileName() + ".export-");
             try {
                 HfLayout.write(ckpt, staging);
                 if (Files.exists(target)) {

@@ -4,16 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.shrink.core.ShrinkException;
+import io.shrink.core.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -44,6 +45,12 @@ import java.util.stream.Stream;
  * {@code .lock} is the lock file; {@code .staging/} holds directories being written or deleted. Every mutation
  * runs under an exclusive lock that works across threads and processes; a model directory appears and disappears
  * by atomic renames and {@code entry.json} is only ever replaced by an atomic rename, so reads need no lock.
+ *
+ * <p>A replace moves the old model to {@code .staging/trash-<id>-<uuid>} before the new one moves in, and renames
+ * it to {@code removed-<id>-<uuid>} once the new one is in place; a removal moves the model straight to
+ * {@code removed-...}. {@code removed-*} directories are deleted after the lock is released, or by the next lock
+ * holder. A {@code trash-*} directory whose model directory is missing (a crash or failed rollback between the two
+ * moves) is moved back by the next lock holder, so a replace never loses the old model.
  */
 public final class ModelRegistry {
 
@@ -53,7 +60,11 @@ public final class ModelRegistry {
     /** Staging directories not in use and older than this are deleted when the lock is taken. */
     public static final Duration STALE_AFTER = Duration.ofHours(1);
 
+    /** Prefix of an old model moved aside by a replace; restored when its model directory is missing. */
     private static final String TRASH_PREFIX = "trash-";
+    /** Prefix of a model directory that is no longer needed; always deleted. */
+    private static final String GARBAGE_PREFIX = "removed-";
+    private static final int UUID_LENGTH = 36;
     private static final String LOCK_SUFFIX = ".lock";
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
     private static final Set<Path> STAGING_IN_USE = ConcurrentHashMap.newKeySet();
@@ -171,6 +182,21 @@ public final class ModelRegistry {
     }
 
     /**
+     * Whether model {@code id} has a directory in the registry, without reading its {@code entry.json}: true also
+     * for a model whose entry is missing or corrupt, which {@link #remove(String)} can still remove.
+     */
+    public boolean hasDirectory(String id) {
+        return Files.isDirectory(models.resolve(ModelId.validate(id)));
+    }
+
+    /** Throws the usual {@code MISSING_OR_CORRUPT} "no model" error unless {@link #hasDirectory(String)}. */
+    public void requireDirectory(String id) {
+        if (!hasDirectory(id)) {
+            throw missing(id);
+        }
+    }
+
+    /**
      * Adds a model: {@code writer} writes the model's files into a fresh staging directory, the registry stores
      * {@code entry} there with {@code bytesOnDisk} (the files' total size, {@code entry.json} excluded), the
      * current schema version and, when missing, {@code createdAt} filled in, and then renames the directory into
@@ -199,26 +225,32 @@ public final class ModelRegistry {
                     : Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
             RegistryEntry stored = entry.stamped(bytes, created);
             writeJson(staged.dir().resolve(ENTRY_FILE), stored);
-            locked(() -> {
+            Path garbage = locked(() -> {
                 Path target = models.resolve(id);
-                if (Files.exists(target)) {
-                    if (!replace) {
-                        throw alreadyExists(id);
-                    }
-                    Path old = trashPath(id);
-                    Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                    try {
-                        Files.move(staged.dir(), target, StandardCopyOption.ATOMIC_MOVE);
-                    } catch (IOException e) {
-                        Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-                        throw e;
-                    }
-                    deleteQuietly(old);
-                } else {
+                if (!Files.exists(target)) {
                     Files.move(staged.dir(), target, StandardCopyOption.ATOMIC_MOVE);
+                    return null;
                 }
-                return null;
+                if (!replace) {
+                    throw alreadyExists(id);
+                }
+                Path old = stagingPath(TRASH_PREFIX, id);
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.move(staged.dir(), target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (IOException | RuntimeException rollback) {
+                        e.addSuppressed(rollback);
+                    }
+                    throw e;
+                }
+                return discard(old);
             });
+            if (garbage != null) {
+                deleteQuietly(garbage);
+            }
             return stored;
         } catch (IOException e) {
             throw ShrinkException.failed("could not add model '" + id + "' to registry " + home + ": "
@@ -248,16 +280,16 @@ public final class ModelRegistry {
     public void remove(String id) {
         ModelId.validate(id);
         try {
-            locked(() -> {
+            Path garbage = locked(() -> {
                 Path target = models.resolve(id);
                 if (!Files.isDirectory(target)) {
                     throw missing(id);
                 }
-                Path old = trashPath(id);
+                Path old = stagingPath(GARBAGE_PREFIX, id);
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                deleteQuietly(old);
-                return null;
+                return old;
             });
+            deleteQuietly(garbage);
         } catch (IOException e) {
             throw ShrinkException.failed("could not remove model '" + id + "' from registry " + home + ": "
                     + e.getMessage(), e);
@@ -313,6 +345,24 @@ public final class ModelRegistry {
         if (!id.equals(entry.id())) {
             throw corruptEntry(file, id, "it names model '" + entry.id() + "'", null);
         }
+        List<String> absent = new ArrayList<>();
+        if (entry.config() == null) {
+            absent.add("config");
+        }
+        if (entry.head() == null) {
+            absent.add("head");
+        }
+        if (entry.tokenizer() == null) {
+            absent.add("tokenizer");
+        }
+        if (!absent.isEmpty()) {
+            throw corruptEntry(file, id, "it has no " + String.join(", ", absent), null);
+        }
+        try {
+            entry.config().validate();
+        } catch (ShrinkException e) {
+            throw corruptEntry(file, id, e.getMessage(), e);
+        }
         return entry;
     }
 
@@ -330,27 +380,44 @@ public final class ModelRegistry {
         return ShrinkException.usage("model '" + id + "' already exists; use --force to replace it");
     }
 
-    private Path trashPath(String id) throws IOException {
+    private Path stagingPath(String prefix, String id) throws IOException {
         Files.createDirectories(staging);
-        return staging.resolve(TRASH_PREFIX + id + "-" + UUID.randomUUID());
+        return staging.resolve(prefix + id + "-" + UUID.randomUUID());
+    }
+
+    /**
+     * Renames the old model {@code trash} of a finished replace to a {@code removed-} name, so that nothing can
+     * restore it, and returns that path to delete once the lock is released; if the rename fails, the trash stays
+     * for the next lock holder to delete (its model directory exists) and null is returned.
+     */
+    private Path discard(Path trash) {
+        Path garbage = staging.resolve(GARBAGE_PREFIX + trash.getFileName().toString()
+                .substring(TRASH_PREFIX.length()));
+        try {
+            Files.move(trash, garbage, StandardCopyOption.ATOMIC_MOVE);
+            return garbage;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The model id in a {@code trash-<id>-<uuid>} name, or null when the name is not of that form. */
+    private static String trashedId(String name) {
+        int dash = name.length() - UUID_LENGTH - 1;
+        if (!name.startsWith(TRASH_PREFIX) || dash <= TRASH_PREFIX.length() || name.charAt(dash) != '-') {
+            return null;
+        }
+        try {
+            UUID.fromString(name.substring(dash + 1));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        String id = name.substring(TRASH_PREFIX.length(), dash);
+        return ModelId.isValid(id) ? id : null;
     }
 
     private static void writeJson(Path file, Object value) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(value);
-        Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName() + "-", ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFiles.write(file, JSON.writeValueAsBytes(value));
     }
 
     private static long sizeOf(Path dir) throws IOException {
@@ -413,7 +480,7 @@ public final class ModelRegistry {
 
     private Staged stage(String prefix) throws IOException {
         Files.createDirectories(staging);
-        Path dir = Files.createTempDirectory(staging, prefix);
+        Path dir = AtomicFiles.createStagingDirectory(staging, prefix);
         STAGING_IN_USE.add(dir);
         Path lock = dir.resolveSibling(dir.getFileName() + LOCK_SUFFIX);
         FileChannel channel = null;
@@ -444,6 +511,8 @@ public final class ModelRegistry {
         for (Path child : children) {
             String name = child.getFileName().toString();
             if (name.startsWith(TRASH_PREFIX)) {
+                restoreOrDelete(child, trashedId(name));
+            } else if (name.startsWith(GARBAGE_PREFIX)) {
                 deleteQuietly(child);
             } else if (name.endsWith(LOCK_SUFFIX)) {
                 Path dir = child.resolveSibling(name.substring(0, name.length() - LOCK_SUFFIX.length()));
@@ -453,6 +522,28 @@ public final class ModelRegistry {
             } else if (isStale(child, cutoff)) {
                 cleanUnlessInUse(child, child.resolveSibling(name + LOCK_SUFFIX));
             }
+        }
+    }
+
+    /**
+     * Moves the old model {@code trash} back to {@code models/<id>} when that is missing (a replace stopped between
+     * its two moves), and deletes it when the model is in place. Trash whose id is unknown, or that cannot be moved
+     * back, is left alone: it may be the only copy of a model.
+     */
+    private void restoreOrDelete(Path trash, String id) {
+        if (id == null) {
+            return;
+        }
+        Path target = models.resolve(id);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            deleteQuietly(trash);
+            return;
+        }
+        try {
+            Files.move(trash, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // Keep the trash: a later lock holder tries again, and it is never deleted while its model is missing.
+            return;
         }
     }
 

@@ -259,7 +259,7 @@ public final class Trainer {
 
     private void save(Encoder encoder, AdamW adam, TrainState state, Path runDir) throws IOException {
         Files.createDirectories(runDir);
-        Path tmp = Files.createTempDirectory(runDir, ".checkpoint-");
+        Path tmp = AtomicFiles.createStagingDirectory(runDir, ".checkpoint-");
         writeWeights(encoder, tmp.resolve("model.safetensors"));
         adam.save(tmp.resolve("optimizer.safetensors"));
         AtomicFiles.writeString(tmp.resolve("state.json"), JSON.writeValueAsString(state) + "\n");

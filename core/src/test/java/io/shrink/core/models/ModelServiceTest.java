@@ -13,6 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -21,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class ModelServiceTest {
     @TempDir
@@ -51,6 +54,27 @@ class ModelServiceTest {
         svc.export("tiny-distil", exported, true);
         assertFalse(Files.exists(exported.resolve("special_tokens_map.json")), "--force replaces the whole directory");
         assertTrue(Files.isRegularFile(exported.resolve("model.safetensors")));
+    }
+
+    @Test
+    void exportedDirectoryIsReadableByOthers() throws IOException {
+        assumeTrue(Files.getFileAttributeView(tmp, PosixFileAttributeView.class) != null, "POSIX permissions");
+        Path probe = Files.createFile(tmp.resolve("umask-probe"));
+        assumeTrue(PosixFilePermissions.toString(Files.getPosixFilePermissions(probe)).equals("rw-r--r--"),
+                "umask 022");
+        ModelService svc = new ModelService(tmp.resolve("home"));
+        Path hf = tmp.resolve("hf");
+        HfLayout.write(TinyModels.model(TinyModels.bert(), HeadConfig.mlm(), 3), hf);
+        svc.importModel(hf.toString(), "tiny", false, false);
+
+        Path exported = svc.export("tiny", tmp.resolve("out"), false);
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(exported)));
+        try (Stream<Path> files = Files.list(exported)) {
+            for (Path f : files.toList()) {
+                assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+                        f.toString());
+            }
+        }
     }
 
     @Test

@@ -3,19 +3,19 @@ package io.shrink.core.registry;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.model.EncoderConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -251,6 +252,14 @@ class ModelRegistryTest {
         assertTrue(assertThrows(ShrinkException.class, () -> registry.show("bad")).getMessage()
                 .contains("names model 'good'"));
 
+        assertTrue(registry.hasDirectory("bad"));
+        assertTrue(registry.hasDirectory("empty"));
+        assertFalse(registry.exists("empty"));
+        assertFalse(registry.hasDirectory("absent"));
+        registry.requireDirectory("bad");
+        assertEquals("no model 'absent' in registry " + home.toAbsolutePath() + "; see 'shrink models list'",
+                assertThrows(ShrinkException.class, () -> registry.requireDirectory("absent")).getMessage());
+
         registry.remove("bad");
         registry.remove("empty");
         registry.list();
@@ -258,7 +267,44 @@ class ModelRegistryTest {
     }
 
     @Test
-    void staleStagingIsCleanedWhenLockIsTaken() throws IOException {
+    void entryWithoutConfigHeadOrTokenizerOrWithAnInvalidConfigIsCorrupt() throws IOException {
+        ModelRegistry registry = registry();
+        registry.add(entry("good"), false, weights("good"));
+        Path goodJson = registry.modelDir("good").resolve(ModelRegistry.ENTRY_FILE);
+        ObjectMapper json = new ObjectMapper();
+        Map<String, String> broken = Map.of("no-config", "config", "no-head", "head", "no-tokenizer", "tokenizer",
+                "bad-config", "config.numLayers");
+        for (Map.Entry<String, String> b : broken.entrySet()) {
+            String id = b.getKey();
+            registry.add(entry(id), false, weights(id));
+            ObjectNode node = (ObjectNode) json.readTree(goodJson.toFile());
+            node.put("id", id);
+            if (b.getValue().equals("config.numLayers")) {
+                ((ObjectNode) node.get("config")).put("numLayers", 0);
+            } else {
+                node.remove(b.getValue());
+            }
+            json.writeValue(registry.modelDir(id).resolve(ModelRegistry.ENTRY_FILE).toFile(), node);
+
+            ShrinkException e = assertThrows(ShrinkException.class, () -> registry.show(id));
+            assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+            assertTrue(e.getMessage().startsWith("corrupt registry entry "), e.getMessage());
+            assertTrue(e.getMessage().contains(b.getValue().equals("config.numLayers") ? "numLayers 0"
+                    : "it has no " + b.getValue()), e.getMessage());
+            assertTrue(e.getMessage().endsWith("remove the model with 'shrink models rm " + id + "'"),
+                    e.getMessage());
+        }
+        ModelRegistry.Listing listing = registry.scan();
+        assertEquals(List.of("good"), listing.entries().stream().map(RegistryEntry::id).toList());
+        assertEquals(broken.size(), listing.problems().size(), listing.problems().toString());
+        for (String id : broken.keySet()) {
+            assertTrue(listing.problems().stream().anyMatch(p -> p.startsWith("skipped '" + id + "'")),
+                    listing.problems().toString());
+        }
+    }
+
+    @Test
+    void staleStagingIsCleanedWhenLockIsTaken() throws Exception {
         Path staging = Files.createDirectories(home.resolve(".staging"));
         FileTime old = FileTime.from(Instant.now().minusSeconds(2 * 3600));
         Path stale = Files.createDirectories(staging.resolve("add-x-1"));
@@ -266,19 +312,64 @@ class ModelRegistryTest {
         Files.writeString(staging.resolve("add-x-1.lock"), "");
         Files.setLastModifiedTime(stale, old);
         Path fresh = Files.createDirectories(staging.resolve("add-y-2"));
-        Path trash = Files.createDirectories(staging.resolve("trash-z-3"));
+        Path trash = Files.createDirectories(staging.resolve("removed-z-3"));
         Path held = Files.createDirectories(staging.resolve("add-w-4"));
         Files.setLastModifiedTime(held, old);
-        try (FileChannel channel = FileChannel.open(staging.resolve("add-w-4.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-             FileLock ignored = channel.lock()) {
+        Process holder = new ProcessBuilder(javaExecutable(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp",
+                childClassPath(), RegistryWorkerMain.class.getName(), RegistryWorkerMain.HOLD_LOCK,
+                staging.resolve("add-w-4.lock").toString())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            BufferedReader fromHolder = new BufferedReader(
+                    new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals(RegistryWorkerMain.LOCKED, fromHolder.readLine(), "the child JVM holds the lock");
             registry().add(entry("m"), false, weights("m"));
             assertFalse(Files.exists(stale));
             assertFalse(Files.exists(staging.resolve("add-x-1.lock")));
             assertFalse(Files.exists(trash));
             assertTrue(Files.exists(fresh));
-            assertTrue(Files.exists(held), "a staging directory whose lock is held is in use");
+            assertTrue(Files.exists(held), "a staging directory whose lock another process holds is in use");
+            assertTrue(Files.exists(staging.resolve("add-w-4.lock")));
+        } finally {
+            holder.getOutputStream().close();
+            assertTrue(holder.waitFor(60, TimeUnit.SECONDS), "lock holder did not exit");
         }
+        assertEquals(0, holder.exitValue());
+    }
+
+    @Test
+    void trashOfAMissingModelIsMovedBackWhenLockIsTaken() throws IOException {
+        ModelRegistry registry = registry();
+        RegistryEntry kept = registry.add(entry("kept"), false, weights("kept"));
+        registry.add(entry("replaced"), false, weights("replaced"));
+        Path staging = home.resolve(".staging");
+        Path crashed = staging.resolve("trash-kept-" + UUID.randomUUID());
+        Files.move(home.resolve("models").resolve("kept"), crashed);
+        Path finished = Files.createDirectories(staging.resolve("trash-replaced-" + UUID.randomUUID()));
+        Path removed = Files.createDirectories(staging.resolve("removed-gone-" + UUID.randomUUID()));
+        Path unknown = Files.createDirectories(staging.resolve("trash-not-a-uuid"));
+        assertFalse(registry.exists("kept"));
+
+        registry.updateMetrics("replaced", "sst2", Map.of("accuracy", 1));
+
+        assertEquals(kept, registry.show("kept"), "a replace stopped between its moves must not lose the old model");
+        assertArrayEquals(payload("kept"), Files.readAllBytes(registry.modelDir("kept").resolve("weights.bin")));
+        assertFalse(Files.exists(crashed));
+        assertFalse(Files.exists(finished), "trash whose model is in place is deleted");
+        assertFalse(Files.exists(removed));
+        assertTrue(Files.exists(unknown), "trash whose model cannot be told is never deleted");
+    }
+
+    @Test
+    void removeAndReplaceLeaveNothingRestorable() throws IOException {
+        ModelRegistry registry = registry();
+        registry.add(entry("m"), false, weights("m"));
+        registry.add(entry("m"), true, dir -> Files.writeString(dir.resolve("new.bin"), "new"));
+        registry.remove("m");
+        registry.add(entry("other"), false, weights("other"));
+        assertFalse(registry.hasDirectory("m"), "a removed model must stay removed");
+        assertEquals(List.of(), stagingLeftovers());
     }
 
     @Test
@@ -320,7 +411,7 @@ class ModelRegistryTest {
         int perProcess = 12;
         List<Process> processes = new ArrayList<>();
         List<String> prefixes = List.of("proc-a", "proc-b");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = javaExecutable();
         String startAt = String.valueOf(System.currentTimeMillis() + 2000);
         for (String prefix : prefixes) {
             processes.add(new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", childClassPath(),
@@ -355,6 +446,10 @@ class ModelRegistryTest {
             }
         }
         assertEquals(List.of(), stagingLeftovers());
+    }
+
+    private static String javaExecutable() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static String childClassPath() throws Exception {
