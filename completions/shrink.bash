@@ -338,7 +338,7 @@ function _picocli_shrink_finetune() {
 
   local commands=""
   local flag_opts="'--head-tail' '--resume' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--lr' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--max-length' '--max-train-examples' '--max-eval-examples' '--bootstrap' '--run-dir' '--stop-after' '--registry'"
+  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--lr' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--bootstrap' '--run-dir' '--stop-after' '--registry'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -406,6 +406,18 @@ function _picocli_shrink_finetune() {
     '--max-length')
       return
       ;;
+    '--doc-stride')
+      return
+      ;;
+    '--max-query-length')
+      return
+      ;;
+    '--train-articles')
+      return
+      ;;
+    '--eval-articles')
+      return
+      ;;
     '--max-train-examples')
       return
       ;;
@@ -449,7 +461,7 @@ function _picocli_shrink_evaluate() {
 
   local commands=""
   local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-examples' '--max-length' '--bootstrap' '--seed' '--out' '--registry'"
+  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-examples' '--max-length' '--bootstrap' '--seed' '--eval-articles' '--out' '--registry'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -485,6 +497,9 @@ function _picocli_shrink_evaluate() {
       return
       ;;
     '--seed')
+      return
+      ;;
+    '--eval-articles')
       return
       ;;
     '--out')

@@ -18,7 +18,7 @@ final class ConsoleProgress implements Progress {
     private final PrintStream err;
     private final boolean terminal;
     private ProgressBar bar;
-    private String label = "";
+    private String label = "shrink";
     private long total;
     private long startNanos;
 

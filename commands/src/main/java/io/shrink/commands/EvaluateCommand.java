@@ -30,7 +30,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "Registry id of the model.")
     String model;
 
-    @Option(names = "--task", required = true, paramLabel = "TASK", description = "glue, a GLUE task, or imdb.")
+    @Option(names = "--task", required = true, paramLabel = "TASK", description = "glue, a GLUE task, imdb or squad.")
     String task;
 
     @Mixin
@@ -48,6 +48,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the sample and the bootstrap (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--eval-articles", paramLabel = "FROM-TO", description = "SQuAD: evaluate on these dev-set articles, e.g. 40-47 (default: all).")
+    String evalArticles;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: results/runs/<run-id>).")
     Path out;
 
@@ -57,7 +60,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
-        EvaluateRequest request = new EvaluateRequest(model, task, data.forTask(task), maxExamples, maxLength, bootstrap, seed, out);
+        EvaluateRequest request = new EvaluateRequest(model, task, data.forTask(task), maxExamples, maxLength, bootstrap, seed, evalArticles, out);
         RunResult r = new EvaluateService(ModelsCommand.service(spec)).run(request, root.newProgress());
         Output o = ModelsCommand.output(spec);
         if (json) {

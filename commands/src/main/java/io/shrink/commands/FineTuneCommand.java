@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 
 /** {@code shrink fine-tune}: train a registry model on a task; the best checkpoint lands in the registry. */
 @Command(name = "fine-tune", mixinStandardHelpOptions = true, sortOptions = false,
-        header = "Fine-tune a model on a GLUE task or IMDb; the best checkpoint lands in the registry.",
+        header = "Fine-tune a model on a GLUE task, IMDb or SQuAD; the best checkpoint lands in the registry.",
         description = {"AdamW with weight decay, linear warm-up and decay, gradient clipping and accumulation,",
                 "length-bucketed batches with dynamic padding. Evaluates every --eval-every steps (or each epoch)",
                 "and keeps the best checkpoint. Checkpoints hold weights, optimizer state and data position:",
@@ -25,6 +25,8 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  shrink fine-tune all-minilm-l6-v2 --task sst2 --glue-dir ../shared/data/glue --epochs 1",
                 "  shrink fine-tune bert-base-uncased --task mrpc --lr 2e-5 --epochs 3 --run-dir runs/mrpc",
+                "  shrink fine-tune all-minilm-l6-v2 --task squad --squad-dir ../shared/data/squad/v1.1 \\",
+                "      --train-articles 0-39 --eval-articles 40-47",
                 "  shrink fine-tune bert-base-uncased --task mrpc --lr 2e-5 --epochs 3 --run-dir runs/mrpc --resume"})
 public final class FineTuneCommand implements Callable<Integer> {
     @Spec
@@ -34,7 +36,7 @@ public final class FineTuneCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--task", required = true, paramLabel = "TASK",
-            description = "cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli or imdb.")
+            description = "cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli, imdb or squad.")
     String task;
 
     @Mixin
@@ -79,8 +81,20 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "20", description = "Report progress every N steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
-    @Option(names = "--max-length", defaultValue = "128", description = "Longest input in tokens (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = the task's default: 128, SQuAD 384, IMDb 256.")
     int maxLength;
+
+    @Option(names = "--doc-stride", defaultValue = "128", description = "SQuAD: tokens shared by consecutive context windows (default: ${DEFAULT-VALUE}).")
+    int docStride;
+
+    @Option(names = "--max-query-length", defaultValue = "64", description = "SQuAD: longest question in tokens (default: ${DEFAULT-VALUE}).")
+    int maxQueryLength;
+
+    @Option(names = "--train-articles", paramLabel = "FROM-TO", description = "SQuAD: train on these dev-set articles (no train file here), e.g. 0-39.")
+    String trainArticles;
+
+    @Option(names = "--eval-articles", paramLabel = "FROM-TO", description = "SQuAD: evaluate on these dev-set articles, e.g. 40-47 (default: all).")
+    String evalArticles;
 
     @Option(names = "--head-tail", description = "Long single texts keep their first quarter and last three quarters (IMDb).")
     boolean headTail;
@@ -119,7 +133,8 @@ public final class FineTuneCommand implements Callable<Integer> {
         TrainOptions train = new TrainOptions(lr, weightDecay, warmup, epochs, maxSteps, batchSize, gradAccum, maxGradNorm,
                 seed, evalEvery, checkpointEvery, logEvery);
         FineTuneRequest request = new FineTuneRequest(model, task, data.forTask(task), id, train, maxLength, headTail,
-                maxTrain, maxEval, bootstrap, runDir, resume, force, stopAfter);
+                maxTrain, maxEval, bootstrap, runDir, resume, force, docStride, maxQueryLength, trainArticles, evalArticles,
+                stopAfter);
         RunResult r = new FineTuneService(ModelsCommand.service(spec)).run(request, root.newProgress());
         Output out = ModelsCommand.output(spec);
         if (json) {

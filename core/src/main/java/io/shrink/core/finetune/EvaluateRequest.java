@@ -12,8 +12,9 @@ import java.nio.file.Path;
  * @param maxLength   longest input in tokens (0 = what the model was fine-tuned with, else 128)
  * @param bootstrap   resamples for the 95% intervals (0 = none)
  * @param seed        seed of the sample and the bootstrap
+ * @param evalArticles SQuAD: the dev-set articles to evaluate on, e.g. {@code 40-47} (null: all)
  * @param outDir      where result.json and predictions.jsonl go (null: a new run directory)
  */
 public record EvaluateRequest(String model, String task, Path dataDir, int maxExamples, int maxLength, int bootstrap,
-                              long seed, Path outDir) {
+                              long seed, String evalArticles, Path outDir) {
 }

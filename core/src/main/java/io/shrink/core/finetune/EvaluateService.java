@@ -49,6 +49,9 @@ public final class EvaluateService {
         Instant started = Instant.now();
         long t0 = System.nanoTime();
         models.show(r.model());
+        if (r.task().equalsIgnoreCase("squad")) {
+            return squad(r, started, t0, progress);
+        }
         List<String> tasks;
         if (r.task().equalsIgnoreCase(GLUE)) {
             Path dir = DataDirs.resolve(DataDirs.Kind.GLUE, r.dataDir());
@@ -125,17 +128,58 @@ public final class EvaluateService {
         }
         details.put("bootstrapResamples", r.bootstrap());
         details.put("maxExamples", r.maxExamples());
-        String runId = r.outDir() != null ? r.outDir().getFileName().toString() : Results.newRunId("evaluate", r.model() + "-" + r.task());
-        Path outDir = r.outDir() != null ? r.outDir() : Results.defaultRunsDir().resolve(runId);
         Map<String, Object> options = new TreeMap<>();
         options.put("model", r.model());
         options.put("task", r.task());
         options.put("maxExamples", r.maxExamples());
         options.put("maxLength", r.maxLength());
         options.put("bootstrap", r.bootstrap());
+        return write(r, r.task().toLowerCase(), refs, metrics, details, options, files, rows, started, t0);
+    }
+
+    private RunResult squad(EvaluateRequest r, Instant started, long t0, Progress progress) {
+        RegistryEntry e = models.show(r.model());
+        if (!e.head().type().equals("qa")) {
+            throw ShrinkException.usage("model '" + e.id() + "' has head '" + e.head().type()
+                    + "'; SQuAD needs a QA head (fine-tune it on squad first)");
+        }
+        SquadSplit split = SquadSplit.load(r.dataDir(), null, r.evalArticles(), false);
+        List<io.shrink.core.data.SquadDataset.Question> questions = FineTuneService.take(split.eval(), r.maxExamples(), r.seed());
+        Checkpoint ckpt = models.load(e.id());
+        int maxLength = r.maxLength() > 0 ? r.maxLength() : trainedOption(e, "maxLength", 384);
+        List<SquadFeatures.Window> windows = SquadFeatures.encode(new WordPieceTokenizer(ckpt.tokenizer()), questions,
+                maxLength, trainedOption(e, "docStride", 128), trainedOption(e, "maxQueryLength", 64), false);
+        progress.message("evaluating " + e.id() + " on " + questions.size() + " SQuAD questions (" + windows.size() + " windows)");
+        SquadTask.Outcome o;
+        try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
+             Encoder encoder = Encoder.load(ckpt, manager)) {
+            o = SquadTask.evaluate(encoder, questions, windows, r.bootstrap(), r.seed());
+        }
+        Map<String, Object> recorded = new TreeMap<>();
+        o.metrics().forEach((k, m) -> recorded.put(k, m.value()));
+        models.registry().updateMetrics(e.id(), "squad", recorded);
+        Map<String, Object> details = new TreeMap<>();
+        details.put("questions", questions.size());
+        details.put("evalArticles", r.evalArticles() == null ? "all" : r.evalArticles());
+        details.put("bootstrapResamples", r.bootstrap());
+        Map<String, Object> options = new TreeMap<>();
+        options.put("model", r.model());
+        options.put("task", "squad");
+        options.put("maxExamples", r.maxExamples());
+        options.put("maxLength", maxLength);
+        options.put("evalArticles", r.evalArticles());
+        options.put("bootstrap", r.bootstrap());
+        return write(r, "squad", List.of(new RunResult.ModelRef(e.id(), e.contentSha256(), e.family(), e.parameters())),
+                o.metrics(), details, options, split.files(), o.predictions(), started, t0);
+    }
+
+    private RunResult write(EvaluateRequest r, String task, List<RunResult.ModelRef> refs, Map<String, RunResult.Metric> metrics,
+                            Map<String, Object> details, Map<String, Object> options, List<Path> files,
+                            List<Map<String, Object>> rows, Instant started, long t0) {
+        String runId = r.outDir() != null ? r.outDir().getFileName().toString() : Results.newRunId("evaluate", r.model() + "-" + task);
+        Path outDir = r.outDir() != null ? r.outDir() : Results.defaultRunsDir().resolve(runId);
         try {
-            RunResult result = new RunResult(RunResult.SCHEMA_VERSION, runId, "evaluate", refs,
-                    r.task().toLowerCase(), metrics,
+            RunResult result = new RunResult(RunResult.SCHEMA_VERSION, runId, "evaluate", refs, task, metrics,
                     new RunResult.Timings(started.truncatedTo(ChronoUnit.SECONDS).toString(),
                             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), (System.nanoTime() - t0) / 1e9, null),
                     details, Provenance.capture(r.seed(), options, files));

@@ -74,14 +74,20 @@ public final class Features {
      * 50 batches, cut into batches, shuffle the batch order. The same (seed, epoch) gives the same batches.
      */
     public static List<List<Feature>> bucketedBatches(List<Feature> features, int batchSize, long seed, int epoch) {
-        List<Feature> order = new ArrayList<>(features);
+        return bucketed(features, f -> f.ids().length, batchSize, seed, epoch);
+    }
+
+    /** {@link #bucketedBatches} for any item with a length. */
+    public static <T> List<List<T>> bucketed(List<T> items, java.util.function.ToIntFunction<T> length, int batchSize,
+                                             long seed, int epoch) {
+        List<T> order = new ArrayList<>(items);
         Random rnd = new Random(seed * 1_000_003L + epoch);
         Collections.shuffle(order, rnd);
         int chunk = batchSize * 50;
-        List<List<Feature>> batches = new ArrayList<>();
+        List<List<T>> batches = new ArrayList<>();
         for (int c = 0; c < order.size(); c += chunk) {
-            List<Feature> part = new ArrayList<>(order.subList(c, Math.min(order.size(), c + chunk)));
-            part.sort(Comparator.comparingInt(f -> f.ids().length));
+            List<T> part = new ArrayList<>(order.subList(c, Math.min(order.size(), c + chunk)));
+            part.sort(Comparator.comparingInt(length));
             for (int i = 0; i < part.size(); i += batchSize) {
                 batches.add(part.subList(i, Math.min(part.size(), i + batchSize)));
             }

@@ -48,73 +48,84 @@ public final class FineTuneService {
     }
 
     /**
+     * What a task contributes to a fine-tuning run: its head, its training loop task, how to score the
+     * final model, and what it read.
+     */
+    private interface Job {
+        String name();
+
+        HeadConfig head(String pooling);
+
+        Trainer.Task<?> task(WordPieceTokenizer tok);
+
+        /** Final scores: metrics (with intervals), the task score, per-example predictions. */
+        SequenceEvaluator.Outcome score(Encoder encoder, int bootstrap, long seed);
+
+        List<Path> files();
+
+        int trainSize();
+    }
+
+    /**
      * Runs the request and returns the written result; a paused run (see {@link FineTuneRequest#stopAfter})
      * returns a result with no models and {@code details.status = "paused"}, and writes only its checkpoint.
      */
     public RunResult run(FineTuneRequest r, Progress progress) {
         Instant started = Instant.now();
         long t0 = System.nanoTime();
-        if (!SequenceData.isSequenceTask(r.task())) {
+        boolean squad = r.task().equalsIgnoreCase(SquadJob.NAME);
+        if (!squad && !SequenceData.isSequenceTask(r.task())) {
             throw ShrinkException.usage("unknown task '" + r.task() + "' (GLUE tasks: cola, sst2, mrpc, stsb, qqp, "
-                    + "mnli, qnli, rte, wnli; also imdb)");
+                    + "mnli, qnli, rte, wnli; also imdb and squad)");
         }
-        if (r.maxLength() < 8) {
-            throw ShrinkException.usage("--max-length " + r.maxLength() + " is too short");
+        int maxLength = r.maxLength() > 0 ? r.maxLength() : squad ? 384 : r.task().equalsIgnoreCase(SequenceData.IMDB) ? 256 : 128;
+        if (maxLength < 8) {
+            throw ShrinkException.usage("--max-length " + maxLength + " is too short");
         }
         String outputId = ModelId.validate(r.outputId() != null ? r.outputId() : r.model() + "-" + r.task().toLowerCase());
         if (!r.force() && models.registry().exists(outputId)) {
             throw ShrinkException.usage("model '" + outputId + "' already exists; use --force to replace it");
         }
         RegistryEntry parent = models.show(r.model());
-        SequenceData data = sample(SequenceData.load(r.task(), r.dataDir(), true), r);
-        if (data.train().isEmpty() || data.train().stream().anyMatch(e -> !e.labelled())) {
-            throw ShrinkException.corrupt("the training split of " + data.name() + " is empty or has unlabelled rows");
-        }
+        Job job = squad ? new SquadJob(r, maxLength) : sequenceJob(r, maxLength);
         Checkpoint base = models.load(r.model());
-        if (r.maxLength() > base.config().maxPositions()) {
-            throw ShrinkException.usage("--max-length " + r.maxLength() + " exceeds the model's "
+        if (maxLength > base.config().maxPositions()) {
+            throw ShrinkException.usage("--max-length " + maxLength + " exceeds the model's "
                     + base.config().maxPositions() + " positions");
         }
-        String pooling = Heads.defaultPooling(base.config().family());
-        HeadConfig head = data.regression() ? new HeadConfig("regression", pooling, data.labels())
-                : new HeadConfig("classification", pooling, data.labels());
-        Checkpoint start = Heads.attach(base, head, r.train().seed());
+        Checkpoint start = Heads.attach(base, job.head(Heads.defaultPooling(base.config().family())), r.train().seed());
         WordPieceTokenizer tok = new WordPieceTokenizer(start.tokenizer());
-        List<Features.Feature> train = Features.encode(tok, data.train(), r.maxLength(), r.headTail());
-        Map<String, List<Features.Feature>> eval = new LinkedHashMap<>();
-        data.evalSets().forEach((k, v) -> eval.put(k, Features.encode(tok, v, r.maxLength(), r.headTail())));
+        Trainer.Task<?> task = job.task(tok);
 
-        Map<String, Object> options = options(r, parent, outputId);
+        Map<String, Object> options = options(r, parent, outputId, maxLength);
         String runId = r.runDir() != null ? r.runDir().getFileName().toString()
-                : Results.newRunId("fine-tune", r.model() + "-" + data.name());
+                : Results.newRunId("fine-tune", r.model() + "-" + job.name());
         Path runDir = r.runDir() != null ? r.runDir() : Results.defaultRunsDir().resolve(runId);
         if (!r.resume() && Files.isDirectory(runDir.resolve(Trainer.CHECKPOINT))) {
             throw ShrinkException.usage(runDir + " holds an interrupted run; continue it with --resume or choose another --run-dir");
         }
-        progress.message("fine-tuning " + r.model() + " on " + data.name() + ": " + train.size() + " training examples, "
-                + eval.values().stream().mapToInt(List::size).sum() + " evaluation examples, run directory " + runDir);
+        progress.message("fine-tuning " + r.model() + " on " + job.name() + ": " + job.trainSize()
+                + " training examples, run directory " + runDir);
 
-        Trainer.Outcome outcome;
-        SequenceEvaluator.Outcome finalEval;
-        long trainEnd;
         try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch")) {
+            Trainer.Outcome outcome;
             Checkpoint best;
             try (Encoder encoder = Encoder.load(start, manager)) {
-                SequenceTrainingTask task = new SequenceTrainingTask(data, train, eval, r.train().batchSize(), r.train().seed());
                 outcome = new Trainer(r.train(), options, progress).run(encoder, task, runDir, r.resume(), r.stopAfter());
                 if (outcome.paused()) {
                     Map<String, Object> details = new TreeMap<>();
                     details.put("status", "paused");
                     details.put("runDir", runDir.toAbsolutePath().toString());
                     details.put("steps", outcome.state().step());
-                    return new RunResult(RunResult.SCHEMA_VERSION, runId, "fine-tune", List.of(), data.name(),
+                    return new RunResult(RunResult.SCHEMA_VERSION, runId, "fine-tune", List.of(), job.name(),
                             Map.of(), null, details, null);
                 }
                 best = Trainer.withWeights(start, outcome.best());
             }
-            trainEnd = System.nanoTime();
+            long trainEnd = System.nanoTime();
+            SequenceEvaluator.Outcome finalEval;
             try (Encoder encoder = Encoder.load(best, manager)) {
-                finalEval = SequenceEvaluator.evaluate(encoder, data, eval, r.bootstrap(), r.train().seed());
+                finalEval = job.score(encoder, r.bootstrap(), r.train().seed());
             }
             Map<String, Object> recorded = new TreeMap<>();
             finalEval.metrics().forEach((k, m) -> recorded.put(k, m.value()));
@@ -122,8 +133,7 @@ public final class FineTuneService {
             recorded.put("runId", runId);
             RegistryEntry stored = models.add(best, outputId, r.force(), r.model(),
                     new RegistryEntry.Lineage("fine-tune", r.model(), options, null));
-            stored = models.registry().updateMetrics(stored.id(), data.name(), recorded);
-            double wall = (System.nanoTime() - t0) / 1e9;
+            stored = models.registry().updateMetrics(stored.id(), job.name(), recorded);
             Map<String, Double> phases = new TreeMap<>();
             phases.put("train", outcome.trainSeconds());
             phases.put("evaluate", (System.nanoTime() - trainEnd) / 1e9);
@@ -134,14 +144,14 @@ public final class FineTuneService {
             details.put("bestStep", outcome.state().bestStep());
             details.put("steps", outcome.state().step());
             details.put("evaluations", outcome.state().evaluations());
-            details.put("trainExamples", train.size());
+            details.put("trainExamples", job.trainSize());
             details.put("bootstrapResamples", r.bootstrap());
             RunResult result = new RunResult(RunResult.SCHEMA_VERSION, runId, "fine-tune",
                     List.of(new RunResult.ModelRef(stored.id(), stored.contentSha256(), stored.family(), stored.parameters())),
-                    data.name(), finalEval.metrics(),
+                    job.name(), finalEval.metrics(),
                     new RunResult.Timings(started.truncatedTo(ChronoUnit.SECONDS).toString(),
-                            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), wall, phases),
-                    details, Provenance.capture(r.train().seed(), options, data.files()));
+                            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), (System.nanoTime() - t0) / 1e9, phases),
+                    details, Provenance.capture(r.train().seed(), options, job.files()));
             writePredictions(runDir.resolve(PREDICTIONS), finalEval.predictions());
             Results.write(result, runDir);
             return result;
@@ -150,13 +160,114 @@ public final class FineTuneService {
         }
     }
 
-    static Map<String, Object> options(FineTuneRequest r, RegistryEntry parent, String outputId) {
+    private static Job sequenceJob(FineTuneRequest r, int maxLength) {
+        SequenceData data = sample(SequenceData.load(r.task(), r.dataDir(), true), r);
+        if (data.train().isEmpty() || data.train().stream().anyMatch(e -> !e.labelled())) {
+            throw ShrinkException.corrupt("the training split of " + data.name() + " is empty or has unlabelled rows");
+        }
+        return new Job() {
+            Map<String, List<Features.Feature>> eval;
+
+            @Override
+            public String name() {
+                return data.name();
+            }
+
+            @Override
+            public HeadConfig head(String pooling) {
+                return data.regression() ? new HeadConfig("regression", pooling, data.labels())
+                        : new HeadConfig("classification", pooling, data.labels());
+            }
+
+            @Override
+            public Trainer.Task<?> task(WordPieceTokenizer tok) {
+                List<Features.Feature> train = Features.encode(tok, data.train(), maxLength, r.headTail());
+                eval = new LinkedHashMap<>();
+                data.evalSets().forEach((k, v) -> eval.put(k, Features.encode(tok, v, maxLength, r.headTail())));
+                return new SequenceTrainingTask(data, train, eval, r.train().batchSize(), r.train().seed());
+            }
+
+            @Override
+            public SequenceEvaluator.Outcome score(Encoder encoder, int bootstrap, long seed) {
+                return SequenceEvaluator.evaluate(encoder, data, eval, bootstrap, seed);
+            }
+
+            @Override
+            public List<Path> files() {
+                return data.files();
+            }
+
+            @Override
+            public int trainSize() {
+                return data.train().size();
+            }
+        };
+    }
+
+    /** SQuAD v1.1: train on {@code train-v1.1.json} or chosen dev articles; evaluate on dev (articles). */
+    private static final class SquadJob implements Job {
+        static final String NAME = "squad";
+        private final FineTuneRequest r;
+        private final int maxLength;
+        private final SquadSplit split;
+        private List<SquadFeatures.Window> evalWindows;
+
+        SquadJob(FineTuneRequest r, int maxLength) {
+            this.r = r;
+            this.maxLength = maxLength;
+            SquadSplit s = SquadSplit.load(r.dataDir(), r.trainArticles(), r.evalArticles(), true);
+            this.split = new SquadSplit(take(s.train(), r.maxTrainExamples(), r.train().seed()),
+                    take(s.eval(), r.maxEvalExamples(), r.train().seed()), s.files());
+        }
+
+        @Override
+        public String name() {
+            return NAME;
+        }
+
+        @Override
+        public HeadConfig head(String pooling) {
+            return new HeadConfig("qa", null, List.of());
+        }
+
+        @Override
+        public Trainer.Task<?> task(WordPieceTokenizer tok) {
+            List<SquadFeatures.Window> train = SquadFeatures.encode(tok, split.train(), maxLength, r.docStride(),
+                    r.maxQueryLength(), true);
+            evalWindows = SquadFeatures.encode(tok, split.eval(), maxLength, r.docStride(), r.maxQueryLength(), false);
+            return new SquadTask(train, split.eval(), evalWindows, r.train().batchSize(), r.train().seed());
+        }
+
+        @Override
+        public SequenceEvaluator.Outcome score(Encoder encoder, int bootstrap, long seed) {
+            SquadTask.Outcome o = SquadTask.evaluate(encoder, split.eval(), evalWindows, bootstrap, seed);
+            return new SequenceEvaluator.Outcome(o.metrics(), o.metrics().get("f1").value(), o.predictions());
+        }
+
+        @Override
+        public List<Path> files() {
+            return split.files();
+        }
+
+        @Override
+        public int trainSize() {
+            return split.train().size();
+        }
+    }
+
+    static Map<String, Object> options(FineTuneRequest r, RegistryEntry parent, String outputId, int maxLength) {
         Map<String, Object> o = new TreeMap<>();
         o.put("model", r.model());
         o.put("modelSha256", parent.contentSha256());
         o.put("task", r.task().toLowerCase());
         o.put("outputId", outputId);
-        o.put("maxLength", r.maxLength());
+        o.put("maxLength", maxLength);
+        if (r.task().equalsIgnoreCase(SquadJob.NAME)) {
+            o.put("docStride", r.docStride());
+            o.put("maxQueryLength", r.maxQueryLength());
+            o.put("trainArticles", r.trainArticles());
+            o.put("evalArticles", r.evalArticles());
+        }
         o.put("headTail", r.headTail());
         o.put("maxTrainExamples", r.maxTrainExamples());
         o.put("maxEvalExamples", r.maxEvalExamples());
@@ -172,7 +283,7 @@ public final class FineTuneService {
                 eval, d.metrics(), d.files(), d.glue());
     }
 
-    static List<Example> take(List<Example> all, int max, long seed) {
+    static <T> List<T> take(List<T> all, int max, long seed) {
         if (max <= 0 || all.size() <= max) {
             return all;
         }
