@@ -21,6 +21,7 @@ final class ConsoleProgress implements Progress {
     private String label = "shrink";
     private long total;
     private long startNanos;
+    private long firstDone = -1;
 
     ConsoleProgress(PrintStream err, boolean terminal) {
         this.err = err;
@@ -37,6 +38,7 @@ final class ConsoleProgress implements Progress {
         this.label = phase;
         this.total = units;
         this.startNanos = System.nanoTime();
+        this.firstDone = -1;
         if (terminal) {
             bar = new ProgressBarBuilder().setTaskName(phase).setInitialMax(units)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
@@ -51,8 +53,17 @@ final class ConsoleProgress implements Progress {
             bar.setExtraMessage(" " + status);
             return;
         }
+        if (firstDone < 0) {
+            firstDone = done; // the first report marks where this process started (a resumed run's step)
+        }
         double secs = (System.nanoTime() - startNanos) / 1e9;
-        String eta = done > 0 && total > done ? format(Duration.ofSeconds((long) (secs / done * (total - done)))) : "-";
+        long doneHere = done - firstDone;
+        if (doneHere == 0) {
+            err.printf(Locale.ROOT, "[%s] %d/%d %s%n", label, done, total, status);
+            err.flush();
+            return;
+        }
+        String eta = doneHere > 0 && total > done ? format(Duration.ofSeconds((long) (secs / doneHere * (total - done)))) : "-";
         err.printf(Locale.ROOT, "[%s] %d/%d (%.0f%%) %s, elapsed %s, eta %s%n", label, done, total,
                 total > 0 ? 100.0 * done / total : 0.0, status, format(Duration.ofSeconds((long) secs)), eta);
         err.flush();

@@ -122,6 +122,7 @@ public final class Trainer {
                     : new TrainState(0, 0, 0, Double.NaN, -1, new ArrayList<>(), optionMap);
             params.values().forEach(p -> p.setRequiresGradient(true));
             progress.start("train", total);
+            progress.update(state.step(), state.step() == 0 ? "starting" : "resuming");
             double lossEma = Double.NaN;
             long examples = 0;
             long windowStart = System.nanoTime();
