@@ -13,13 +13,13 @@ import io.shrink.core.model.ModelShapes;
 import io.shrink.core.registry.ModelId;
 import io.shrink.core.registry.ModelRegistry;
 import io.shrink.core.registry.RegistryEntry;
+import io.shrink.core.util.FileTrees;
 import io.shrink.core.util.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -71,7 +71,7 @@ public final class ModelService {
             return add(loaded.checkpoint(), modelId, force, null,
                     new RegistryEntry.Lineage("models import", loaded.source(), Map.of("format", loaded.format()), null));
         } finally {
-            deleteTree(work);
+            FileTrees.deleteQuietly(work);
         }
     }
 
@@ -135,12 +135,12 @@ public final class ModelService {
                         Files.move(old, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                         throw e;
                     }
-                    deleteTree(old);
+                    FileTrees.deleteQuietly(old);
                 } else {
                     Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 }
             } finally {
-                deleteTree(staging);
+                FileTrees.deleteQuietly(staging);
             }
             return target;
         } catch (IOException e) {
@@ -186,23 +186,6 @@ public final class ModelService {
             return Files.createTempDirectory(prefix);
         } catch (IOException e) {
             throw ShrinkException.failed("cannot create a temporary directory: " + e.getMessage(), e);
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort: a leftover temp file must not turn a finished command into a failure
-                }
-            });
-        } catch (IOException ignored) {
-            // same as above
         }
     }
 }

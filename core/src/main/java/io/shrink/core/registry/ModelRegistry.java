@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.util.AtomicFiles;
+import io.shrink.core.util.FileTrees;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -249,7 +250,7 @@ public final class ModelRegistry {
                 return discard(old);
             });
             if (garbage != null) {
-                deleteQuietly(garbage);
+                FileTrees.deleteQuietly(garbage);
             }
             return stored;
         } catch (IOException e) {
@@ -289,7 +290,7 @@ public final class ModelRegistry {
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                 return old;
             });
-            deleteQuietly(garbage);
+            FileTrees.deleteQuietly(garbage);
         } catch (IOException e) {
             throw ShrinkException.failed("could not remove model '" + id + "' from registry " + home + ": "
                     + e.getMessage(), e);
@@ -465,14 +466,14 @@ public final class ModelRegistry {
 
         @Override
         public void close() {
-            deleteQuietly(dir);
+            FileTrees.deleteQuietly(dir);
             try {
                 channel.close();
             } catch (IOException e) {
                 // Closing releases the lock either way; a lock file left behind is cleaned up once stale.
                 return;
             } finally {
-                deleteIgnoringErrors(lock);
+                FileTrees.deleteQuietly(lock);
                 STAGING_IN_USE.remove(dir);
             }
         }
@@ -492,7 +493,7 @@ public final class ModelRegistry {
             if (channel != null) {
                 channel.close();
             }
-            deleteQuietly(dir);
+            FileTrees.deleteQuietly(dir);
             Files.deleteIfExists(lock);
             STAGING_IN_USE.remove(dir);
             throw e;
@@ -513,7 +514,7 @@ public final class ModelRegistry {
             if (name.startsWith(TRASH_PREFIX)) {
                 restoreOrDelete(child, trashedId(name));
             } else if (name.startsWith(GARBAGE_PREFIX)) {
-                deleteQuietly(child);
+                FileTrees.deleteQuietly(child);
             } else if (name.endsWith(LOCK_SUFFIX)) {
                 Path dir = child.resolveSibling(name.substring(0, name.length() - LOCK_SUFFIX.length()));
                 if (!Files.exists(dir) && isStale(child, cutoff)) {
@@ -536,7 +537,7 @@ public final class ModelRegistry {
         }
         Path target = models.resolve(id);
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            deleteQuietly(trash);
+            FileTrees.deleteQuietly(trash);
             return;
         }
         try {
@@ -560,7 +561,7 @@ public final class ModelRegistry {
             return;
         }
         if (!Files.exists(lock)) {
-            deleteQuietly(dir);
+            FileTrees.deleteQuietly(dir);
             return;
         }
         try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.WRITE)) {
@@ -568,48 +569,10 @@ public final class ModelRegistry {
             if (held == null) {
                 return;
             }
-            deleteQuietly(dir);
+            FileTrees.deleteQuietly(dir);
             Files.deleteIfExists(lock);
         } catch (IOException | OverlappingFileLockException e) {
             // In use or unreadable: leave it for a later lock holder.
-            return;
-        }
-    }
-
-    private static void deleteQuietly(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    deleteIgnoringErrors(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
-                    deleteIgnoringErrors(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // Best effort: whatever is left is a stale staging directory that a later lock holder deletes.
-            return;
-        }
-    }
-
-    private static void deleteIgnoringErrors(Path path) {
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            // Best effort, as in deleteQuietly.
             return;
         }
     }

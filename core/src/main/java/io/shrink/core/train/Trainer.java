@@ -14,6 +14,7 @@ import io.shrink.core.checkpoint.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.util.AtomicFiles;
+import io.shrink.core.util.FileTrees;
 
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -21,12 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The training loop shared by fine-tuning and distillation: micro-batches with gradient accumulation,
@@ -266,12 +265,12 @@ public final class Trainer {
         AtomicFiles.writeString(tmp.resolve("state.json"), JSON.writeValueAsString(state) + "\n");
         Path target = runDir.resolve(CHECKPOINT);
         Path old = runDir.resolve(CHECKPOINT + ".old");
-        deleteTree(old);
+        FileTrees.delete(old);
         if (Files.exists(target)) {
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
+        FileTrees.delete(old);
     }
 
     private TrainState restore(Encoder encoder, AdamW adam, Path runDir) {
@@ -327,16 +326,5 @@ public final class Trainer {
             out.put(name, t);
         }
         return new Checkpoint(shape.config(), shape.head(), out, shape.tokenizer());
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
