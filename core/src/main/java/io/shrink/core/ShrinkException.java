@@ -20,11 +20,13 @@ public class ShrinkException extends RuntimeException {
 
     private final Kind kind;
 
+    /** An error of the given kind with a one-line message. */
     public ShrinkException(Kind kind, String message) {
         super(message);
         this.kind = kind;
     }
 
+    /** An error of the given kind with a one-line message and the low-level cause. */
     public ShrinkException(Kind kind, String message, Throwable cause) {
         super(message, cause);
         this.kind = kind;
@@ -50,6 +52,7 @@ public class ShrinkException extends RuntimeException {
         return new ShrinkException(Kind.FAILED, message, cause);
     }
 
+    /** What kind of problem this is (it decides the exit code). */
     public Kind kind() {
         return kind;
     }

@@ -45,6 +45,7 @@ public final class BenchmarkService {
 
     private final ModelService models;
 
+    /** A service over the given registry. */
     public BenchmarkService(ModelService models) {
         this.models = models;
     }

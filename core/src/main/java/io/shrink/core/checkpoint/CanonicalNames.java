@@ -49,34 +49,42 @@ public final class CanonicalNames {
         return "encoder.layer." + n + ".";
     }
 
+    /** Prefix of stored layer {@code n}'s query projection. */
     public static String query(int n) {
         return layer(n) + "attention.self.query";
     }
 
+    /** Prefix of stored layer {@code n}'s key projection. */
     public static String key(int n) {
         return layer(n) + "attention.self.key";
     }
 
+    /** Prefix of stored layer {@code n}'s value projection. */
     public static String value(int n) {
         return layer(n) + "attention.self.value";
     }
 
+    /** Prefix of stored layer {@code n}'s attention output projection. */
     public static String attnOut(int n) {
         return layer(n) + "attention.output.dense";
     }
 
+    /** Prefix of stored layer {@code n}'s LayerNorm after attention. */
     public static String attnLn(int n) {
         return layer(n) + "attention.output.LayerNorm";
     }
 
+    /** Prefix of stored layer {@code n}'s FFN input projection. */
     public static String ffnIn(int n) {
         return layer(n) + "intermediate.dense";
     }
 
+    /** Prefix of stored layer {@code n}'s FFN output projection. */
     public static String ffnOut(int n) {
         return layer(n) + "output.dense";
     }
 
+    /** Prefix of stored layer {@code n}'s LayerNorm after the FFN. */
     public static String ffnLn(int n) {
         return layer(n) + "output.LayerNorm";
     }

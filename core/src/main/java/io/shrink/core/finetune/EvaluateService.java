@@ -40,6 +40,7 @@ public final class EvaluateService {
 
     private final ModelService models;
 
+    /** A service over the given registry. */
     public EvaluateService(ModelService models) {
         this.models = models;
     }

@@ -43,6 +43,7 @@ public final class FineTuneService {
 
     private final ModelService models;
 
+    /** A service over the given registry. */
     public FineTuneService(ModelService models) {
         this.models = models;
     }

@@ -126,6 +126,7 @@ public final class FastEncoder implements AutoCloseable {
         return new FastEncoder(config, m, model, (PtSymbolBlock) model.getBlock(), IValue.listFrom(arrays));
     }
 
+    /** The encoder's shape. */
     public EncoderConfig config() {
         return config;
     }

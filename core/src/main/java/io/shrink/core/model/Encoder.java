@@ -64,10 +64,12 @@ public final class Encoder implements AutoCloseable {
         return new Encoder(ckpt.config(), ckpt.head(), m, params);
     }
 
+    /** The encoder's shape. */
     public EncoderConfig config() {
         return config;
     }
 
+    /** The head on top of the encoder. */
     public HeadConfig head() {
         return head;
     }

@@ -32,22 +32,27 @@ import java.util.stream.Stream;
 public final class ModelService {
     private final ModelRegistry registry;
 
+    /** A service over the registry in {@code registryHome}. */
     public ModelService(Path registryHome) {
         this.registry = new ModelRegistry(registryHome);
     }
 
+    /** The registry underneath. */
     public ModelRegistry registry() {
         return registry;
     }
 
+    /** Every readable registry entry, sorted by id. */
     public List<RegistryEntry> list() {
         return registry.list();
     }
 
+    /** One registry entry; a missing or corrupt one is an exit-3 error. */
     public RegistryEntry show(String id) {
         return registry.show(id);
     }
 
+    /** Removes a model from the registry. */
     public void remove(String id) {
         registry.remove(id);
     }

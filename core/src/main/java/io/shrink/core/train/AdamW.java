@@ -30,10 +30,12 @@ public final class AdamW implements AutoCloseable {
     private final Map<String, NDArray> v = new LinkedHashMap<>();
     private int t;
 
+    /** AdamW with torch's defaults (betas 0.9/0.999, eps 1e-8); state lives in a child of {@code parent}. */
     public AdamW(NDManager parent, double weightDecay) {
         this(parent, weightDecay, 0.9, 0.999, 1e-8);
     }
 
+    /** AdamW with explicit betas and epsilon; state lives in a child of {@code parent}. */
     public AdamW(NDManager parent, double weightDecay, double beta1, double beta2, double eps) {
         this.manager = parent.newSubManager();
         this.weightDecay = weightDecay;
