@@ -278,13 +278,19 @@ public final class FineTuneService {
 
     /** A seeded sample of at most the requested sizes (order kept). */
     static SequenceData sample(SequenceData d, FineTuneRequest r) {
+        return sample(d, r.maxTrainExamples(), r.maxEvalExamples(), r.train().seed());
+    }
+
+    /** A seeded sample of at most {@code maxTrain} training and {@code maxEval} examples per evaluation set (0 = all; order kept). */
+    public static SequenceData sample(SequenceData d, int maxTrain, int maxEval, long seed) {
         Map<String, List<Example>> eval = new LinkedHashMap<>();
-        d.evalSets().forEach((k, v) -> eval.put(k, take(v, r.maxEvalExamples(), r.train().seed())));
-        return new SequenceData(d.name(), d.labels(), d.regression(), take(d.train(), r.maxTrainExamples(), r.train().seed()),
+        d.evalSets().forEach((k, v) -> eval.put(k, take(v, maxEval, seed)));
+        return new SequenceData(d.name(), d.labels(), d.regression(), take(d.train(), maxTrain, seed),
                 eval, d.metrics(), d.files(), d.glue());
     }
 
-    static <T> List<T> take(List<T> all, int max, long seed) {
+    /** At most {@code max} items, a seeded sample in the original order (0 = all). */
+    public static <T> List<T> take(List<T> all, int max, long seed) {
         if (max <= 0 || all.size() <= max) {
             return all;
         }
@@ -298,7 +304,8 @@ public final class FineTuneService {
         return keep.stream().map(all::get).toList();
     }
 
-    static void writePredictions(Path file, List<Map<String, Object>> rows) throws IOException {
+    /** Writes per-example prediction rows as JSON Lines (atomically). */
+    public static void writePredictions(Path file, List<Map<String, Object>> rows) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (Map<String, Object> row : rows) {
             sb.append(Json.COMPACT.writeValueAsString(row)).append('\n');

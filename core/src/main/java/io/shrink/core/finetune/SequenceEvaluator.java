@@ -50,38 +50,51 @@ public final class SequenceEvaluator {
      * @param features the examples' features, in example order
      */
     public static double[] predict(Encoder encoder, List<Features.Feature> features) {
-        double[] out = new double[features.size()];
-        NDManager base = encoder.parameters().values().iterator().next().getManager();
+        float[][] raw = outputs(encoder, features);
         boolean regression = encoder.head().type().equals("regression");
+        double[] out = new double[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            out[i] = regression ? raw[i][0] : argMax(raw[i]);
+        }
+        return out;
+    }
+
+    /**
+     * The head's raw outputs per example on the fast inference path (FastEncoder hidden states, DJL head on
+     * top): logits (labels) for classification, one score for regression.
+     *
+     * @param features the examples' features; row i of the result belongs to {@code features.get(i).example()}
+     * @return (examples, outputs)
+     */
+    public static float[][] outputs(Encoder encoder, List<Features.Feature> features) {
+        float[][] out = new float[features.size()][];
+        NDManager base = encoder.parameters().values().iterator().next().getManager();
         try (NDManager fastManager = base.newSubManager();
              FastEncoder fast = FastEncoder.of(encoder.config(), encoder.parameters(), fastManager)) {
             for (List<Features.Feature> batch : Features.sortedBatches(features, BATCH)) {
-                predictBatch(encoder, fast, batch, base, regression, out);
+                try (NDManager m = base.newSubManager()) {
+                    NDArray[] in = Features.arrays(batch, m);
+                    NDArray hidden = fast.forward(in[0], in[1], in[2]); // (b, s, h)
+                    NDArray logits = encoder.classify(hidden, false); // (b, labels) or (b, 1)
+                    int width = (int) logits.getShape().get(1);
+                    float[] values = logits.toFloatArray();
+                    for (int i = 0; i < batch.size(); i++) {
+                        out[batch.get(i).example()] = java.util.Arrays.copyOfRange(values, i * width, (i + 1) * width);
+                    }
+                }
             }
         }
         return out;
     }
 
-    /** The inference path shared with predict and benchmark: FastEncoder hidden states, DJL head on top. */
-    private static void predictBatch(Encoder encoder, FastEncoder fast, List<Features.Feature> batch, NDManager base,
-                                     boolean regression, double[] out) {
-        try (NDManager m = base.newSubManager()) {
-            NDArray[] in = Features.arrays(batch, m);
-            NDArray hidden = fast.forward(in[0], in[1], in[2]); // (b, s, h)
-            NDArray logits = encoder.classify(hidden, false); // (b, labels)
-            float[] values = regression ? logits.toFloatArray() : toFloat(logits.argMax(-1).toLongArray());
-            for (int i = 0; i < batch.size(); i++) {
-                out[batch.get(i).example()] = values[i];
+    private static int argMax(float[] row) {
+        int best = 0;
+        for (int i = 1; i < row.length; i++) {
+            if (row[i] > row[best]) {
+                best = i;
             }
         }
-    }
-
-    private static float[] toFloat(long[] a) {
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = a[i];
-        }
-        return f;
+        return best;
     }
 
     /**

@@ -86,8 +86,15 @@ public final class Encoder implements AutoCloseable {
         return new Checkpoint(config, head, out, tokenizer);
     }
 
-    /** What one forward pass computes. */
-    public record Output(NDArray lastHidden, List<NDArray> hiddenStates) {
+    /**
+     * What one forward pass computes.
+     *
+     * @param lastHidden   (batch, seq, hidden) output of the last layer
+     * @param hiddenStates the embedding output then every layer's output, each (batch, seq, hidden); null unless asked
+     * @param attentions   every layer's attention distributions, each (batch, heads, seq, seq) before dropout
+     *                     (null for a layer without heads); null unless asked
+     */
+    public record Output(NDArray lastHidden, List<NDArray> hiddenStates, List<NDArray> attentions) {
     }
 
     /**
@@ -101,6 +108,17 @@ public final class Encoder implements AutoCloseable {
      */
     public Output forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training,
                           boolean keepHidden) {
+        return forward(inputIds, tokenTypeIds, attentionMask, training, keepHidden, false);
+    }
+
+    /**
+     * Runs the encoder, optionally keeping every layer's attention distributions (for attention-transfer
+     * losses such as MiniLM's).
+     *
+     * @param keepAttention also return each layer's attention probabilities
+     */
+    public Output forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training,
+                          boolean keepHidden, boolean keepAttention) {
         NDManager m = inputIds.getManager();
         long seq = inputIds.getShape().get(1);
         if (seq > config.maxPositions()) {
@@ -130,24 +148,28 @@ public final class Encoder implements AutoCloseable {
         if (keepHidden) {
             hidden.add(x);
         }
+        List<NDArray> attentions = keepAttention ? new ArrayList<>() : null;
         for (int l = 0; l < config.numLayers(); l++) {
             int i = config.storedIndex(l);
-            x = attention(x, maskBias, i, training);
+            x = attention(x, maskBias, i, training, attentions);
             x = feedForward(x, i, training);
             if (keepHidden) {
                 hidden.add(x);
             }
         }
-        return new Output(x, hidden);
+        return new Output(x, hidden, attentions);
     }
 
-    private NDArray attention(NDArray x, NDArray maskBias, int i, boolean training) {
+    private NDArray attention(NDArray x, NDArray maskBias, int i, boolean training, List<NDArray> attentions) {
         NDManager m = x.getManager();
         int heads = config.headsOf(i);
         long batch = x.getShape().get(0);
         long seq = x.getShape().get(1);
         NDArray out;
         if (heads == 0) {
+            if (attentions != null) {
+                attentions.add(null);
+            }
             out = x.zerosLike().add(params.get(attnOut(i) + ".bias"));
         } else {
             int d = config.headSize();
@@ -158,7 +180,11 @@ public final class Encoder implements AutoCloseable {
             if (maskBias != null) {
                 scores = scores.add(maskBias);
             }
-            NDArray probs = dropout(scores.softmax(-1), config.attentionDropout(), training);
+            NDArray dist = scores.softmax(-1); // (batch, heads, seq, seq)
+            if (attentions != null) {
+                attentions.add(dist);
+            }
+            NDArray probs = dropout(dist, config.attentionDropout(), training);
             NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(batch, seq, (long) heads * d); // (batch, seq, heads*d)
             out = linear(ctx, attnOut(i)); // (batch, seq, hidden)
         }

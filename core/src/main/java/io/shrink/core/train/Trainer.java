@@ -56,6 +56,11 @@ public final class Trainer {
 
         /** Evaluates on held-out data (no autograd, no dropout). */
         Evaluation evaluate(Encoder encoder);
+
+        /** Extra progress text, e.g. running averages of each loss term (empty by default). */
+        default String status() {
+            return "";
+        }
     }
 
     /**
@@ -168,8 +173,9 @@ public final class Trainer {
                     lossEma = Double.isNaN(lossEma) ? stepLoss : 0.98 * lossEma + 0.02 * stepLoss;
                     if (step % options.logEvery() == 0 || step == total) {
                         double secs = (System.nanoTime() - windowStart) / 1e9;
-                        progress.update(step, String.format(Locale.ROOT, "loss %.4f lr %.2e |g| %.2f %.1f ex/s",
-                                lossEma, lr, norm, examples / Math.max(secs, 1e-9)));
+                        String extra = task.status();
+                        progress.update(step, String.format(Locale.ROOT, "loss %.4f%s lr %.2e |g| %.2f %.1f ex/s",
+                                lossEma, extra.isEmpty() ? "" : " (" + extra + ")", lr, norm, examples / Math.max(secs, 1e-9)));
                         examples = 0;
                         windowStart = System.nanoTime();
                     }
