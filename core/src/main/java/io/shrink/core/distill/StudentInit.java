@@ -73,6 +73,69 @@ public final class StudentInit {
         return new Checkpoint(c, teacher.head(), out, teacher.tokenizer());
     }
 
+    /** How a narrower student's weights start. */
+    public enum Init {
+        /** Every weight is the leading slice of the teacher's (first hidden units, heads and FFN neurons). */
+        TRUNCATE,
+        /** Every weight is drawn afresh as BERT initialises (seeded). */
+        RANDOM
+    }
+
+    /**
+     * Makes a student narrower (TinyBERT style): hidden size, attention heads (of the same head size) and
+     * FFN width shrink; weights are truncated from the full-width student or drawn afresh.
+     *
+     * @param student a student of the teacher's width (from {@link #fromTeacher})
+     * @param hidden  the new hidden size
+     * @param heads   attention heads per layer ({@code heads * headSize} need not equal {@code hidden})
+     * @param ffn     FFN width
+     * @param init    how the weights start
+     * @param seed    seed for {@link Init#RANDOM}
+     */
+    public static Checkpoint narrow(Checkpoint student, int hidden, int heads, int ffn, Init init, long seed) {
+        EncoderConfig s = student.config();
+        if (hidden > s.hiddenSize() || heads > s.numHeads() || ffn > s.intermediateSize()) {
+            throw ShrinkException.usage("a narrower student cannot be wider than its teacher: hidden " + hidden + " (teacher "
+                    + s.hiddenSize() + "), heads " + heads + " (" + s.numHeads() + "), FFN " + ffn + " (" + s.intermediateSize() + ")");
+        }
+        if (!s.layerHeads().isEmpty() || !s.layerFfn().isEmpty()) {
+            throw ShrinkException.usage("narrowing a student whose layers have different shapes (a pruned teacher) is not supported");
+        }
+        int embedding = Math.min(s.embeddingSize(), hidden);
+        EncoderConfig c = new EncoderConfig(s.family(), s.vocabSize(), hidden, s.numLayers(), heads, s.headSize(), ffn,
+                s.maxPositions(), s.typeVocabSize(), embedding, false, List.of(), List.of(), s.hiddenAct(),
+                s.layerNormEps(), s.hiddenDropout(), s.attentionDropout(), s.padTokenId()).validate();
+        Map<String, long[]> shapes = io.shrink.core.model.ModelShapes.expected(c, student.head());
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            FloatTensor from = student.tensors().get(e.getKey());
+            out.put(e.getKey(), init == Init.RANDOM || from == null
+                    ? io.shrink.core.model.ModelInit.tensor(e.getKey(), e.getValue(), rnd)
+                    : leadingSlice(from, e.getValue()));
+        }
+        return new Checkpoint(c, student.head(), out, student.tokenizer());
+    }
+
+    /** The leading block of a tensor: indices {@code [0, shape[d])} along every dimension d. */
+    static FloatTensor leadingSlice(FloatTensor t, long[] shape) {
+        if (shape.length != t.shape().length) {
+            throw new IllegalArgumentException(t.name() + ": rank " + t.shape().length + " vs " + shape.length);
+        }
+        if (shape.length == 1) {
+            return new FloatTensor(t.name(), shape, java.util.Arrays.copyOf(t.data(), (int) shape[0]));
+        }
+        // (rows, cols) from (rowsT, colsT)
+        int rows = (int) shape[0];
+        int cols = (int) shape[1];
+        int colsT = (int) t.shape()[1];
+        float[] data = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(t.data(), r * colsT, data, r * cols, cols);
+        }
+        return new FloatTensor(t.name(), shape, data);
+    }
+
     private static FloatTensor foldSegmentZero(FloatTensor positions, FloatTensor types) {
         // positions (maxPositions, emb) + types[0] (emb)
         int width = (int) positions.shape()[1];

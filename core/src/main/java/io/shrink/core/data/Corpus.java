@@ -1,0 +1,89 @@
+package io.shrink.core.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shrink.core.ShrinkException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A raw text corpus for general (masked-LM) distillation: a text file with one document per line, a
+ * JSON Lines file (gzipped or not) whose objects carry a {@code text} field (as {@code imdb/train.jsonl.gz}),
+ * or a folder whose {@code .txt} files (searched recursively, in name order) are one document each.
+ * Blank lines and blank files are skipped; invalid UTF-8 or malformed JSON is an error naming file and line.
+ *
+ * @param documents the documents, in corpus order
+ * @param files     every file read, in order (for provenance)
+ */
+public record Corpus(List<String> documents, List<Path> files) {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** Reads a corpus; at most {@code maxDocuments} documents (0 = all). */
+    public static Corpus read(Path source, int maxDocuments) {
+        if (source == null) {
+            throw ShrinkException.usage("general distillation needs a corpus: --corpus FILE|DIR");
+        }
+        List<String> docs = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        if (Files.isDirectory(source)) {
+            List<Path> txt;
+            try (Stream<Path> s = Files.walk(source)) {
+                txt = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".txt")).sorted().toList();
+            } catch (IOException e) {
+                throw ShrinkException.corrupt(source + ": cannot list: " + e.getMessage(), e);
+            }
+            for (Path f : txt) {
+                if (maxDocuments > 0 && docs.size() >= maxDocuments) {
+                    break;
+                }
+                StringBuilder sb = new StringBuilder();
+                try (TextLines lines = TextLines.open(f)) {
+                    String line;
+                    while ((line = lines.next()) != null) {
+                        sb.append(line).append('\n');
+                    }
+                }
+                files.add(f);
+                if (!sb.toString().isBlank()) {
+                    docs.add(sb.toString().strip());
+                }
+            }
+        } else {
+            boolean json = source.getFileName().toString().matches(".*\\.jsonl(\\.gz)?$");
+            files.add(source);
+            try (TextLines lines = TextLines.open(source)) {
+                String line;
+                while ((line = lines.next()) != null && (maxDocuments <= 0 || docs.size() < maxDocuments)) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    docs.add(json ? text(line, lines) : line.strip());
+                }
+            }
+        }
+        if (docs.isEmpty()) {
+            throw ShrinkException.corrupt(source + ": the corpus holds no text");
+        }
+        return new Corpus(List.copyOf(docs), List.copyOf(files));
+    }
+
+    private static String text(String line, TextLines lines) {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw lines.error("malformed JSON: " + e.getOriginalMessage());
+        }
+        JsonNode text = node == null ? null : node.get("text");
+        if (text == null || !text.isTextual()) {
+            throw lines.error("expected a JSON object with a 'text' string");
+        }
+        return text.asText();
+    }
+}

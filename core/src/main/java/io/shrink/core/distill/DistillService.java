@@ -1,0 +1,419 @@
+package io.shrink.core.distill;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.shrink.core.ShrinkException;
+import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.data.Corpus;
+import io.shrink.core.finetune.FineTuneService;
+import io.shrink.core.finetune.Features;
+import io.shrink.core.finetune.SequenceData;
+import io.shrink.core.finetune.SequenceEvaluator;
+import io.shrink.core.model.Encoder;
+import io.shrink.core.model.EncoderConfig;
+import io.shrink.core.model.ModelInit;
+import io.shrink.core.models.ModelService;
+import io.shrink.core.registry.ModelId;
+import io.shrink.core.registry.RegistryEntry;
+import io.shrink.core.results.Provenance;
+import io.shrink.core.results.Results;
+import io.shrink.core.results.RunResult;
+import io.shrink.core.tokenize.WordPieceTokenizer;
+import io.shrink.core.train.Progress;
+import io.shrink.core.train.Trainer;
+import io.shrink.core.util.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * Knowledge distillation of a registry teacher into a smaller student (DistilBERT, Sanh et al. 2019), in two
+ * kinds: general distillation on raw text through the teacher's masked-LM head, and task-specific
+ * distillation from a teacher fine-tuned on a GLUE task or IMDb, whose outputs come from a
+ * {@link TeacherCache}. The student is created from teacher layers ({@link StudentInit}), optionally
+ * narrower, or taken from the registry; the best checkpoint lands in the registry with a lineage naming the
+ * teacher, layer map, loss weights and data, and the run writes a result in the shared schema.
+ */
+public final class DistillService {
+    private final ModelService models;
+
+    /** A service over the given registry. */
+    public DistillService(ModelService models) {
+        this.models = models;
+    }
+
+    /** The student to train, the teacher-to-student layer map and how it was made. */
+    private record Student(Checkpoint checkpoint, List<int[]> layerMap, Map<String, Object> description) {
+    }
+
+    /**
+     * Runs the request and returns the written result; a paused run returns a result with no models and
+     * {@code details.status = "paused"}, and writes only its checkpoint.
+     */
+    public RunResult run(DistillRequest r, Progress progress) {
+        Instant started = Instant.now();
+        long t0 = System.nanoTime();
+        boolean general = r.general();
+        if (!general && !SequenceData.isSequenceTask(r.task())) {
+            throw ShrinkException.usage("unknown task '" + r.task() + "' for distill (GLUE tasks: cola, sst2, mrpc, stsb, "
+                    + "qqp, mnli, qnli, rte, wnli; imdb; or general with --corpus)");
+        }
+        LossWeights w = r.weights().validate(general);
+        String outputId = ModelId.validate(r.outputId() != null ? r.outputId() : r.teacher() + "-student");
+        if (!r.force() && models.registry().exists(outputId)) {
+            throw ShrinkException.usage("model '" + outputId + "' already exists; use --force to replace it");
+        }
+        RegistryEntry teacherEntry = models.show(r.teacher());
+        Checkpoint teacher = models.load(r.teacher());
+        int maxLength = r.maxLength() > 0 ? r.maxLength()
+                : Math.min(teacher.config().maxPositions(), !general && r.task().equalsIgnoreCase(SequenceData.IMDB) ? 256 : 128);
+        SequenceData data = general ? null : FineTuneService.sample(SequenceData.load(r.task(), r.dataDir(), true),
+                r.maxTrainExamples(), r.maxEvalExamples(), r.train().seed());
+        checkTeacher(teacher, r, data);
+        if (maxLength < 8 || maxLength > teacher.config().maxPositions()) {
+            throw ShrinkException.usage("--max-length " + maxLength + " must be between 8 and the teacher's "
+                    + teacher.config().maxPositions() + " positions");
+        }
+        Student student = student(teacher, r, w);
+        WordPieceTokenizer tok = new WordPieceTokenizer(teacher.tokenizer());
+
+        Map<String, Object> options = options(r, teacherEntry, outputId, maxLength, w, student);
+        String runId = r.runDir() != null ? r.runDir().getFileName().toString()
+                : Results.newRunId("distill", r.teacher() + "-" + (general ? "general" : r.task().toLowerCase()));
+        Path runDir = r.runDir() != null ? r.runDir() : Results.defaultRunsDir().resolve(runId);
+        if (!r.resume() && Files.isDirectory(runDir.resolve(Trainer.CHECKPOINT))) {
+            throw ShrinkException.usage(runDir + " holds an interrupted run; continue it with --resume or choose another --run-dir");
+        }
+        progress.message("distilling " + r.teacher() + " (" + teacher.config().numLayers() + " layers, "
+                + String.format("%.1fM", teacher.parameterCount() / 1e6) + " parameters) into a student with "
+                + student.checkpoint().config().numLayers() + " layers and hidden size " + student.checkpoint().config().hiddenSize()
+                + "; " + (general ? "general distillation on " + r.corpus() : "task distillation on " + data.name()));
+        progress.message("losses: " + w.describe());
+
+        Map<String, Double> phases = new TreeMap<>();
+        Map<String, Object> details = new TreeMap<>();
+        try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
+             Encoder teacherEncoder = Encoder.load(teacher, manager)) {
+            Trainer.Task<?> task;
+            List<Path> files;
+            Map<String, List<Features.Feature>> evalFeatures = null;
+            if (general) {
+                Corpus corpus = Corpus.read(r.corpus(), r.maxDocuments());
+                List<Features.Feature> chunks = chunks(tok, corpus.documents(), maxLength);
+                int nEval = r.evalChunks() > 0 ? r.evalChunks() : Math.max(1, Math.min(256, chunks.size() / 20));
+                if (chunks.size() < nEval + 1) {
+                    throw ShrinkException.corrupt(r.corpus() + ": too little text (" + chunks.size() + " chunks of up to "
+                            + maxLength + " tokens) for training and " + nEval + " held-out chunks");
+                }
+                List<Integer> order = new ArrayList<>();
+                for (int i = 0; i < chunks.size(); i++) {
+                    order.add(i);
+                }
+                java.util.Collections.shuffle(order, new java.util.Random(r.train().seed()));
+                List<Features.Feature> evalChunks = new ArrayList<>();
+                List<Features.Feature> trainChunks = new ArrayList<>();
+                for (int i = 0; i < order.size(); i++) {
+                    (i < nEval ? evalChunks : trainChunks).add(chunks.get(order.get(i)));
+                }
+                MlmMasking masking = new MlmMasking(tok.maskId(), tok.vocabSize(),
+                        Set.of(tok.clsId(), tok.sepId(), tok.padId()), MlmMasking.RATE);
+                task = new MlmDistillTask(trainChunks, evalChunks, r.train().batchSize(), r.train().seed(), w,
+                        teacherEncoder, masking, student.layerMap());
+                files = corpus.files();
+                details.put("corpusDocuments", corpus.documents().size());
+                details.put("trainChunks", trainChunks.size());
+                details.put("evalChunks", evalChunks.size());
+            } else {
+                List<Features.Feature> train = Features.encode(tok, data.train(), maxLength, r.headTail());
+                evalFeatures = new LinkedHashMap<>();
+                for (Map.Entry<String, List<io.shrink.core.data.Example>> e : data.evalSets().entrySet()) {
+                    evalFeatures.put(e.getKey(), Features.encode(tok, e.getValue(), maxLength, r.headTail()));
+                }
+                float[][] targets = null;
+                if (w.ce() > 0) {
+                    long c0 = System.nanoTime();
+                    targets = teacherTargets(teacherEncoder, teacherEntry, train, data.regression(), w, r, progress, details);
+                    phases.put("teacherTargets", (System.nanoTime() - c0) / 1e9);
+                }
+                task = new SequenceDistillTask(data, train, evalFeatures, r.train().batchSize(), r.train().seed(), w,
+                        targets, w.needsTeacherStates() ? teacherEncoder : null, student.layerMap());
+                files = data.files();
+                details.put("trainExamples", data.train().size());
+            }
+
+            Checkpoint shape = withoutProjection(student.checkpoint());
+            Trainer.Outcome outcome;
+            try (Encoder encoder = Encoder.load(student.checkpoint(), manager)) {
+                outcome = new Trainer(r.train(), options, progress).run(encoder, task, runDir, r.resume(), r.stopAfter());
+            }
+            phases.put("train", outcome.trainSeconds());
+            if (outcome.paused()) {
+                Map<String, Object> paused = new TreeMap<>();
+                paused.put("status", "paused");
+                paused.put("runDir", runDir.toAbsolutePath().toString());
+                paused.put("steps", outcome.state().step());
+                return new RunResult(RunResult.SCHEMA_VERSION, runId, "distill", List.of(), general ? "general" : data.name(),
+                        Map.of(), null, paused, null);
+            }
+            Checkpoint best = Trainer.withWeights(shape, outcome.best());
+            long e0 = System.nanoTime();
+            Map<String, RunResult.Metric> metrics;
+            Map<String, Object> recorded = new TreeMap<>();
+            List<Map<String, Object>> predictions = List.of();
+            if (general) {
+                Trainer.Evaluation ev;
+                try (Encoder encoder = Encoder.load(best, manager)) {
+                    ev = task.evaluate(encoder);
+                }
+                metrics = new TreeMap<>();
+                ev.metrics().forEach((k, v) -> metrics.put(k, RunResult.Metric.of(v, !k.equals("mlm_loss") && !k.equals("perplexity"))));
+                recorded.putAll(ev.metrics());
+            } else {
+                SequenceEvaluator.Outcome studentEval;
+                try (Encoder encoder = Encoder.load(best, manager)) {
+                    studentEval = SequenceEvaluator.evaluate(encoder, data, evalFeatures, r.bootstrap(), r.train().seed());
+                }
+                SequenceEvaluator.Outcome teacherEval = SequenceEvaluator.evaluate(teacherEncoder, data, evalFeatures,
+                        r.bootstrap(), r.train().seed());
+                metrics = studentEval.metrics();
+                predictions = studentEval.predictions();
+                studentEval.metrics().forEach((k, m) -> recorded.put(k, m.value()));
+                recorded.put("score", studentEval.score());
+                Map<String, Object> t = new TreeMap<>();
+                t.put("id", r.teacher());
+                t.put("metrics", teacherEval.metrics());
+                t.put("score", teacherEval.score());
+                details.put("teacherEvaluation", t);
+                details.put("score", studentEval.score());
+                details.put("retention", studentEval.score() / teacherEval.score());
+                details.put("bootstrapResamples", r.bootstrap());
+            }
+            phases.put("evaluate", (System.nanoTime() - e0) / 1e9);
+            recorded.put("runId", runId);
+            RegistryEntry stored = models.add(best, outputId, r.force(), r.teacher(),
+                    new RegistryEntry.Lineage("distill", r.teacher(), options, null));
+            stored = models.registry().updateMetrics(stored.id(), general ? "general" : data.name(), recorded);
+            details.put("teacher", r.teacher());
+            details.put("outputModel", stored.id());
+            details.put("student", student.description());
+            details.put("losses", Json.MAPPER.convertValue(w, Map.class));
+            details.put("bestStep", outcome.state().bestStep());
+            details.put("steps", outcome.state().step());
+            details.put("evaluations", outcome.state().evaluations());
+            details.put("teacherParameters", teacher.parameterCount());
+            details.put("studentParameters", best.parameterCount());
+            RunResult result = new RunResult(RunResult.SCHEMA_VERSION, runId, "distill",
+                    List.of(new RunResult.ModelRef(stored.id(), stored.contentSha256(), stored.family(), stored.parameters()),
+                            new RunResult.ModelRef(teacherEntry.id(), teacherEntry.contentSha256(), teacherEntry.family(),
+                                    teacherEntry.parameters())),
+                    general ? "general" : data.name(), metrics,
+                    new RunResult.Timings(started.truncatedTo(ChronoUnit.SECONDS).toString(),
+                            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), (System.nanoTime() - t0) / 1e9, phases),
+                    details, Provenance.capture(r.train().seed(), options, files));
+            if (!general) {
+                FineTuneService.writePredictions(runDir.resolve(FineTuneService.PREDICTIONS), predictions);
+            }
+            Results.write(result, runDir);
+            return result;
+        } catch (IOException e) {
+            throw ShrinkException.failed("cannot write the run's files in " + runDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkTeacher(Checkpoint teacher, DistillRequest r, SequenceData data) {
+        String head = teacher.head().type();
+        if (data == null) {
+            if (!head.equals("mlm")) {
+                throw ShrinkException.usage("general distillation needs a teacher with a masked-LM head; '" + r.teacher()
+                        + "' has head '" + head + "'");
+            }
+            return;
+        }
+        String wanted = data.regression() ? "regression" : "classification";
+        if (!head.equals(wanted) || teacher.head().labels().size() != data.labels().size()) {
+            throw ShrinkException.usage("task distillation on " + data.name() + " needs a teacher fine-tuned on it; '"
+                    + r.teacher() + "' has head '" + head + "' (fine-tune it first: shrink fine-tune " + r.teacher()
+                    + " --task " + data.name() + ")");
+        }
+    }
+
+    /** The student: created from teacher layers (optionally narrower) or read from the registry. */
+    private Student student(Checkpoint teacher, DistillRequest r, LossWeights w) {
+        EncoderConfig tc = teacher.config();
+        Map<String, Object> d = new TreeMap<>();
+        Checkpoint s;
+        List<int[]> map = new ArrayList<>();
+        map.add(new int[] {0, 0});
+        if (r.student() != null) {
+            if (r.layers() != null || r.hidden() > 0 || r.heads() > 0 || r.ffn() > 0) {
+                throw ShrinkException.usage("--student takes an existing model; --layers, --hidden, --heads and --ffn "
+                        + "describe a new one: use one or the other");
+            }
+            s = models.load(r.student());
+            if (!s.head().type().equals(teacher.head().type()) || !s.head().labels().equals(teacher.head().labels())) {
+                throw ShrinkException.usage("student '" + r.student() + "' has head '" + s.head().type()
+                        + "', the teacher '" + teacher.head().type() + "': they must match");
+            }
+            int m = s.config().numLayers();
+            for (int i = 1; i <= m; i++) {
+                map.add(new int[] {i, (int) Math.round((double) i * tc.numLayers() / m)});
+            }
+            d.put("from", r.student());
+            d.put("layerMap", "uniform");
+        } else {
+            String spec = r.layers() != null ? r.layers() : tc.numLayers() == 12 ? "0,2,4,7,9,11" : "every-other";
+            List<Integer> layers = LayerSelection.parse(spec, tc.numLayers());
+            s = StudentInit.fromTeacher(teacher, layers, r.dropTokenTypes());
+            for (int i = 0; i < layers.size(); i++) {
+                map.add(new int[] {i + 1, layers.get(i) + 1});
+            }
+            d.put("from", "teacher layers");
+            d.put("layers", layers);
+            d.put("dropTokenTypes", r.dropTokenTypes() && tc.typeVocabSize() > 0);
+            boolean narrower = (r.hidden() > 0 && r.hidden() != tc.hiddenSize()) || r.heads() > 0 || r.ffn() > 0;
+            if (narrower) {
+                int hidden = r.hidden() > 0 ? r.hidden() : tc.hiddenSize();
+                int heads = r.heads() > 0 ? r.heads() : Math.max(1, hidden / tc.headSize());
+                int ffn = r.ffn() > 0 ? r.ffn() : (int) ((long) tc.intermediateSize() * hidden / tc.hiddenSize());
+                s = StudentInit.narrow(s, hidden, heads, ffn, r.init(), r.train().seed());
+                d.put("init", r.init().name().toLowerCase(java.util.Locale.ROOT));
+            } else {
+                d.put("init", "copy");
+            }
+        }
+        int hs = s.config().hiddenSize();
+        int ht = tc.hiddenSize();
+        if (hs != ht && (w.cosine() > 0 || w.hiddenMse() > 0)) {
+            s = withProjection(s, ht, r.init(), r.train().seed());
+            d.put("projection", ht + "x" + hs + " learned, " + (r.init() == StudentInit.Init.RANDOM ? "random" : "identity on the kept units") + " at start");
+        }
+        List<List<Integer>> pairs = map.stream().map(p -> List.of(p[0], p[1])).toList();
+        d.put("hiddenSize", hs);
+        d.put("numLayers", s.config().numLayers());
+        d.put("layerPairs", pairs);
+        return new Student(s, map, d);
+    }
+
+    private static Checkpoint withProjection(Checkpoint s, int teacherWidth, StudentInit.Init init, long seed) {
+        int hs = s.config().hiddenSize();
+        Map<String, FloatTensor> t = new LinkedHashMap<>(s.tensors());
+        float[] weight;
+        String name = StateLosses.PROJECTION + ".weight";
+        if (init == StudentInit.Init.RANDOM) {
+            weight = ModelInit.tensor(name, new long[] {teacherWidth, hs}, new SplittableRandom(seed ^ 0x5DEECE66DL)).data();
+        } else {
+            weight = new float[teacherWidth * hs]; // (teacherWidth, hs): identity on the first hs units
+            for (int i = 0; i < hs; i++) {
+                weight[i * hs + i] = 1f;
+            }
+        }
+        t.put(name, new FloatTensor(name, new long[] {teacherWidth, hs}, weight));
+        t.put(StateLosses.PROJECTION + ".bias", new FloatTensor(StateLosses.PROJECTION + ".bias", new long[] {teacherWidth},
+                new float[teacherWidth]));
+        return new Checkpoint(s.config(), s.head(), t, s.tokenizer());
+    }
+
+    private static Checkpoint withoutProjection(Checkpoint s) {
+        Map<String, FloatTensor> t = new LinkedHashMap<>(s.tensors());
+        t.keySet().removeIf(k -> k.startsWith(StateLosses.PROJECTION));
+        return new Checkpoint(s.config(), s.head(), t, s.tokenizer());
+    }
+
+    /** The teacher's tempered distributions (or scores) on the training set, through the cache. */
+    private float[][] teacherTargets(Encoder teacher, RegistryEntry entry, List<Features.Feature> train, boolean regression,
+                                     LossWeights w, DistillRequest r, Progress progress, Map<String, Object> details) {
+        List<int[][]> seqs = train.stream().map(f -> new int[][] {f.ids(), f.types()}).toList();
+        TeacherCache cache = new TeacherCache(r.cacheDir() != null ? r.cacheDir()
+                : models.registry().home().resolve("cache").resolve("teacher"));
+        TeacherCache.Key key = new TeacherCache.Key(entry.contentSha256(), TeacherCache.dataHash(seqs),
+                regression ? 1.0 : w.temperature(), regression ? "scores" : "probs");
+        TeacherCache.Lookup lookup = cache.getOrCompute(key, train.size(), () -> {
+            progress.message("computing the teacher's outputs on " + train.size() + " training examples (cached for later runs)");
+            float[][] raw = SequenceEvaluator.outputs(teacher, train);
+            return regression ? raw : tempered(raw, w.temperature());
+        });
+        progress.message("teacher outputs " + (lookup.hit() ? "read from" : "stored in") + " " + cache.file(key));
+        details.put("teacherCache", Map.of("file", cache.file(key).toString(), "hit", lookup.hit()));
+        return lookup.values();
+    }
+
+    /** Row-wise softmax(z / T) in double precision. */
+    static float[][] tempered(float[][] logits, double temperature) {
+        float[][] out = new float[logits.length][];
+        for (int i = 0; i < logits.length; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (float z : logits[i]) {
+                max = Math.max(max, z / temperature);
+            }
+            double sum = 0;
+            double[] e = new double[logits[i].length];
+            for (int c = 0; c < e.length; c++) {
+                e[c] = Math.exp(logits[i][c] / temperature - max);
+                sum += e[c];
+            }
+            out[i] = new float[e.length];
+            for (int c = 0; c < e.length; c++) {
+                out[i][c] = (float) (e[c] / sum);
+            }
+        }
+        return out;
+    }
+
+    /** Cuts documents into chunks of at most {@code maxLength} tokens, [CLS] ... [SEP] each. */
+    static List<Features.Feature> chunks(WordPieceTokenizer tok, List<String> docs, int maxLength) {
+        int budget = maxLength - 2;
+        List<Features.Feature> out = new ArrayList<>();
+        for (String doc : docs) {
+            List<String> pieces = tok.tokenize(doc);
+            for (int start = 0; start < pieces.size(); start += budget) {
+                int end = Math.min(pieces.size(), start + budget);
+                if (end - start < 4 && start > 0) {
+                    break;
+                }
+                int[] ids = new int[end - start + 2];
+                ids[0] = tok.clsId();
+                for (int i = start; i < end; i++) {
+                    ids[i - start + 1] = tok.tokenId(pieces.get(i));
+                }
+                ids[ids.length - 1] = tok.sepId();
+                out.add(new Features.Feature(ids, new int[ids.length], out.size()));
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Object> options(DistillRequest r, RegistryEntry teacher, String outputId, int maxLength,
+                                               LossWeights w, Student student) {
+        Map<String, Object> o = new TreeMap<>();
+        o.put("teacher", r.teacher());
+        o.put("teacherSha256", teacher.contentSha256());
+        o.put("kind", r.general() ? "general" : "task");
+        o.put("task", r.general() ? "general" : r.task().toLowerCase(java.util.Locale.ROOT));
+        if (r.general()) {
+            o.put("corpus", r.corpus() == null ? null : r.corpus().toString());
+            o.put("maxDocuments", r.maxDocuments());
+            o.put("evalChunks", r.evalChunks());
+        } else {
+            o.put("headTail", r.headTail());
+            o.put("maxTrainExamples", r.maxTrainExamples());
+            o.put("maxEvalExamples", r.maxEvalExamples());
+        }
+        o.put("outputId", outputId);
+        o.put("maxLength", maxLength);
+        o.put("student", student.description());
+        o.put("losses", Json.MAPPER.convertValue(w, Map.class));
+        o.put("train", Json.MAPPER.convertValue(r.train(), Map.class));
+        return o;
+    }
+}

@@ -1,0 +1,119 @@
+package io.shrink.core.distill;
+
+import ai.djl.ndarray.NDArray;
+import io.shrink.core.model.Encoder;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The loss terms comparing student and teacher states, shared by general and task distillation: cosine on
+ * the last hidden states, MSE on mapped hidden states and KL on mapped attention distributions. When the
+ * student is narrower, its states pass through a learned projection to the teacher's width first. Also
+ * keeps running averages of every term for the progress line.
+ */
+final class StateLosses {
+    /** Canonical name prefix of the learned student-to-teacher projection (not part of the final model). */
+    static final String PROJECTION = "distill.projection";
+
+    private final LossWeights w;
+    private final List<int[]> layerMap;
+    private final Map<String, Double> averages = new LinkedHashMap<>();
+
+    /**
+     * @param w        the loss weights
+     * @param layerMap pairs (student hidden-state index, teacher hidden-state index); index 0 is the embedding
+     *                 output, index i the output of layer i
+     */
+    StateLosses(LossWeights w, List<int[]> layerMap) {
+        this.w = w;
+        this.layerMap = List.copyOf(layerMap);
+    }
+
+    boolean keepHidden() {
+        return w.hiddenMse() > 0;
+    }
+
+    boolean keepAttention() {
+        return w.attention() > 0;
+    }
+
+    /**
+     * The weighted state terms, added to {@code total}.
+     *
+     * @param so      the student's forward output (training)
+     * @param to      the teacher's forward output (no gradients)
+     * @param realPos flat positions of the real tokens ({@link DistillLosses#realPositions})
+     * @param mask    (batch, seq) attention mask
+     */
+    NDArray add(NDArray total, Encoder student, Encoder.Output so, Encoder.Output to, long[] realPos, NDArray mask) {
+        if (w.cosine() > 0) {
+            NDArray s = DistillLosses.rows(project(student, so.lastHidden()), realPos); // (n, hiddenT)
+            NDArray t = DistillLosses.rows(to.lastHidden(), realPos); // (n, hiddenT)
+            total = total.add(term("cos", DistillLosses.cosine(s, t), w.cosine()));
+        }
+        if (w.hiddenMse() > 0) {
+            NDArray sum = null;
+            for (int[] pair : layerMap) {
+                NDArray s = DistillLosses.rows(project(student, so.hiddenStates().get(pair[0])), realPos);
+                NDArray t = DistillLosses.rows(to.hiddenStates().get(pair[1]), realPos);
+                NDArray l = DistillLosses.meanSquaredError(s, t);
+                sum = sum == null ? l : sum.add(l);
+            }
+            NDArray mean = sum.div(DistillLosses.scalar(sum.getManager(), layerMap.size()));
+            total = total.add(term("mse", mean, w.hiddenMse()));
+        }
+        if (w.attention() > 0) {
+            NDArray sum = null;
+            int n = 0;
+            for (int[] pair : layerMap) {
+                if (pair[0] == 0 || pair[1] == 0) {
+                    continue;
+                }
+                NDArray s = so.attentions().get(pair[0] - 1);
+                NDArray t = to.attentions().get(pair[1] - 1);
+                if (s == null || t == null) {
+                    continue;
+                }
+                NDArray l = DistillLosses.attentionKl(s, t, mask);
+                sum = sum == null ? l : sum.add(l);
+                n++;
+            }
+            if (sum != null) {
+                total = total.add(term("att", sum.div(DistillLosses.scalar(sum.getManager(), n)), w.attention()));
+            }
+        }
+        return total;
+    }
+
+    /** Records a term's value and returns it times its weight. */
+    NDArray term(String name, NDArray value, double weight) {
+        double v = value.getFloat();
+        averages.merge(name, v, (old, now) -> 0.98 * old + 0.02 * now);
+        return value.mul(DistillLosses.scalar(value.getManager(), weight));
+    }
+
+    /** Running averages of every term, e.g. {@code ce 0.312 hard 0.281}. */
+    String status() {
+        StringBuilder sb = new StringBuilder();
+        averages.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : " ").append(k).append(' ')
+                .append(String.format(Locale.ROOT, "%.4f", v)));
+        return sb.toString();
+    }
+
+    /**
+     * The student's states at the teacher's width.
+     *
+     * @param x (batch, seq, hiddenS)
+     * @return (batch, seq, hiddenT), or {@code x} when the student has no projection
+     */
+    static NDArray project(Encoder student, NDArray x) {
+        NDArray weight = student.parameters().get(PROJECTION + ".weight");
+        if (weight == null) {
+            return x;
+        }
+        return x.getNDArrayInternal().linear(x, weight, student.parameters().get(PROJECTION + ".bias")).singletonOrThrow();
+    }
+}

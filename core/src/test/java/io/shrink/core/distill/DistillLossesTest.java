@@ -1,0 +1,116 @@
+package io.shrink.core.distill;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Each distillation loss against values computed by hand (Python, double precision) on small tensors. */
+class DistillLossesTest {
+    static NDManager m;
+
+    @BeforeAll
+    static void start() {
+        m = NDManager.newBaseManager("PyTorch");
+    }
+
+    @AfterAll
+    static void stop() {
+        m.close();
+    }
+
+    static NDArray a(float[] v, long... shape) {
+        return m.create(v, new Shape(shape));
+    }
+
+    @Test
+    void softCrossEntropyIsScaledByTemperatureSquared() {
+        NDArray s = a(new float[] {1, 2, 0, 0, 0, 3}, 2, 3);
+        NDArray t = a(new float[] {0.5f, 1.5f, -1, 2, 0, 1}, 2, 3);
+        // -mean_rows sum_c softmax(t/2)_c log softmax(s/2)_c * 4, computed by hand: 4.800008598687817
+        assertEquals(4.800008598687817, DistillLosses.softCrossEntropy(s, DistillLosses.temperedProbabilities(t, 2), 2).getFloat(), 1e-5);
+        // at T = 1 no scaling: 1.5676415769084582
+        assertEquals(1.5676415769084582, DistillLosses.softCrossEntropy(s, DistillLosses.temperedProbabilities(t, 1), 1).getFloat(), 1e-5);
+    }
+
+    @Test
+    void softCrossEntropyGradientIsTemperatureTimesProbabilityGap() {
+        NDArray s = a(new float[] {1, 2, 0, 0, 0, 3}, 2, 3);
+        NDArray p = DistillLosses.temperedProbabilities(a(new float[] {0.5f, 1.5f, -1, 2, 0, 1}, 2, 3), 2);
+        s.setRequiresGradient(true);
+        try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            gc.backward(DistillLosses.softCrossEntropy(s, p, 2));
+        }
+        // d/ds [T^2 * CE(p, softmax(s/T))] / n = T * (softmax(s/T) - p) / n
+        float[] q = s.div(m.full(new Shape(), 2f)).softmax(-1).toFloatArray();
+        float[] pv = p.toFloatArray();
+        float[] expected = new float[6];
+        for (int i = 0; i < 6; i++) {
+            expected[i] = 2f * (q[i] - pv[i]) / 2f;
+        }
+        assertArrayEquals(expected, s.getGradient().toFloatArray(), 1e-5f);
+    }
+
+    @Test
+    void cosineAndMse() {
+        NDArray s = a(new float[] {1, 0, 1, 1}, 2, 2);
+        NDArray t = a(new float[] {0, 1, 2, 2}, 2, 2);
+        // orthogonal rows: 1 - 0; parallel rows: 1 - 1; mean 0.5
+        assertEquals(0.5, DistillLosses.cosine(s, t).getFloat(), 1e-6);
+        // ((1)^2 + (1)^2 + (1)^2 + (1)^2) / 4
+        assertEquals(1.0, DistillLosses.meanSquaredError(s, t).getFloat(), 1e-6);
+    }
+
+    @Test
+    void attentionKlIgnoresPaddedQueriesAndKeys() {
+        // batch 1, 1 head, seq 3 with the last token padding (its key has probability 0, its query row is ignored)
+        NDArray t = a(new float[] {0.75f, 0.25f, 0, 0.5f, 0.5f, 0, 0.2f, 0.3f, 0.5f}, 1, 1, 3, 3);
+        NDArray s = a(new float[] {0.5f, 0.5f, 0, 0.25f, 0.75f, 0, 0.9f, 0.05f, 0.05f}, 1, 1, 3, 3);
+        NDArray mask = m.create(new long[] {1, 1, 0}, new Shape(1, 3));
+        // (KL([.75,.25] || [.5,.5]) + KL([.5,.5] || [.25,.75])) / 2 = 0.1373265360835137
+        assertEquals(0.1373265360835137, DistillLosses.attentionKl(s, t, mask).getFloat(), 1e-6);
+        assertEquals(0.0, DistillLosses.attentionKl(t, t, mask).getFloat(), 1e-7);
+        // different head counts: both averaged over heads first
+        NDArray t2 = t.concat(t, 1); // (1, 2, 3, 3)
+        assertEquals(0.1373265360835137, DistillLosses.attentionKl(s, t2, mask).getFloat(), 1e-6);
+    }
+
+    @Test
+    void spanLossExcludesPadding() {
+        NDArray mask = m.create(new long[] {1, 1, 1, 0}, new Shape(1, 4));
+        NDArray ts = a(new float[] {0, 2, 1, 5}, 1, 4);
+        NDArray te = a(new float[] {1, 0, 3, -2}, 1, 4);
+        NDArray s1 = a(new float[] {0.1f, 1, 0.5f, 0}, 1, 4);
+        NDArray s2 = a(new float[] {0.1f, 1, 0.5f, 9}, 1, 4);
+        float l1 = DistillLosses.spanSoftCrossEntropy(s1, s1, ts, te, mask, 2).getFloat();
+        float l2 = DistillLosses.spanSoftCrossEntropy(s2, s2, ts, te, mask, 2).getFloat();
+        assertEquals(l1, l2, 1e-6, "the padded position's logits do not matter");
+        // equals the mean of the start and end soft CE over the three real positions
+        NDArray real = a(new float[] {0.1f, 1, 0.5f}, 1, 3);
+        float start = DistillLosses.softCrossEntropy(real, DistillLosses.temperedProbabilities(a(new float[] {0, 2, 1}, 1, 3), 2), 2).getFloat();
+        float end = DistillLosses.softCrossEntropy(real, DistillLosses.temperedProbabilities(a(new float[] {1, 0, 3}, 1, 3), 2), 2).getFloat();
+        assertEquals((start + end) / 2, l1, 1e-5);
+    }
+
+    @Test
+    void rowsPicksRealPositionsAndPassesGradients() {
+        // (batch 2, seq 3, width 2); lengths 2 and 3
+        NDArray x = a(new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 2, 3, 2);
+        long[] pos = DistillLosses.realPositions(new int[] {2, 3}, 3);
+        assertArrayEquals(new long[] {0, 1, 3, 4, 5}, pos);
+        x.setRequiresGradient(true);
+        try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray r = DistillLosses.rows(x, pos);
+            assertArrayEquals(new float[] {0, 1, 2, 3, 6, 7, 8, 9, 10, 11}, r.toFloatArray());
+            gc.backward(r.sum());
+        }
+        assertArrayEquals(new float[] {1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1}, x.getGradient().toFloatArray());
+    }
+}
