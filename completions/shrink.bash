@@ -158,6 +158,7 @@ function _complete_shrink() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} models" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} predict" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fine-tune" ];    then _picocli_shrink; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} distill" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} evaluate" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} benchmark" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} run" ];    then _picocli_shrink; return $?; fi
@@ -175,29 +176,31 @@ function _complete_shrink() {
   local cmds1=(models)
   local cmds2=(predict)
   local cmds3=(fine-tune)
-  local cmds4=(evaluate)
-  local cmds5=(benchmark)
-  local cmds6=(run)
-  local cmds7=(generate-completion)
-  local cmds8=(shell)
-  local cmds9=(models list)
-  local cmds10=(models show)
-  local cmds11=(models import)
-  local cmds12=(models export)
-  local cmds13=(models derive)
-  local cmds14=(models rm)
+  local cmds4=(distill)
+  local cmds5=(evaluate)
+  local cmds6=(benchmark)
+  local cmds7=(run)
+  local cmds8=(generate-completion)
+  local cmds9=(shell)
+  local cmds10=(models list)
+  local cmds11=(models show)
+  local cmds12=(models import)
+  local cmds13=(models export)
+  local cmds14=(models derive)
+  local cmds15=(models rm)
 
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_models_derive; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_models_export; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_models_import; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_models_show; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_shell; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_run; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_benchmark; return $?; fi
-  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_evaluate; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_shrink_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_derive; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_models_export; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_models_import; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_models_show; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_shell; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_run; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_benchmark; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_evaluate; return $?; fi
+  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_distill; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_shrink_finetune; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_shrink_predict; return $?; fi
   if CompWordsContainsArray "${cmds1[@]}"; then _picocli_shrink_models; return $?; fi
@@ -213,7 +216,7 @@ function _picocli_shrink() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="quickstart models predict fine-tune evaluate benchmark run generate-completion shell"
+  local commands="quickstart models predict fine-tune distill evaluate benchmark run generate-completion shell"
   local flag_opts="'-v' '--verbose' '-q' '--quiet' '-h' '--help' '-V' '--version'"
   local arg_opts="'--registry'"
 
@@ -337,8 +340,8 @@ function _picocli_shrink_finetune() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--head-tail' '--resume' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--lr' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--bootstrap' '--run-dir' '--stop-after' '--registry'"
+  local flag_opts="'--resume' '--head-tail' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--bootstrap' '--run-dir' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--registry'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -368,9 +371,6 @@ function _picocli_shrink_finetune() {
       return
       ;;
     '--epochs')
-      return
-      ;;
-    '--lr')
       return
       ;;
     '--batch-size')
@@ -403,6 +403,21 @@ function _picocli_shrink_finetune() {
     '--log-every')
       return
       ;;
+    '--bootstrap')
+      return
+      ;;
+    '--run-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--stop-after')
+      return
+      ;;
+    '--lr')
+      return
+      ;;
     '--max-length')
       return
       ;;
@@ -424,6 +439,144 @@ function _picocli_shrink_finetune() {
     '--max-eval-examples')
       return
       ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `distill` subcommand.
+function _picocli_shrink_distill() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--drop-token-types' '--ce-masked-only' '--resume' '--head-tail' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--task' '--corpus' '--max-documents' '--eval-chunks' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--student' '--layers' '--hidden' '--heads' '--ffn' '--init' '--alpha-ce' '--alpha-mlm' '--alpha-cos' '--alpha-mse' '--alpha-att' '--alpha-hard' '--temperature' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--bootstrap' '--run-dir' '--stop-after' '--lr' '--max-length' '--max-train-examples' '--max-eval-examples' '--cache-dir' '--registry'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--task')
+      return
+      ;;
+    '--corpus')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--max-documents')
+      return
+      ;;
+    '--eval-chunks')
+      return
+      ;;
+    '--glue-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--imdb-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--squad-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--id')
+      return
+      ;;
+    '--student')
+      return
+      ;;
+    '--layers')
+      return
+      ;;
+    '--hidden')
+      return
+      ;;
+    '--heads')
+      return
+      ;;
+    '--ffn')
+      return
+      ;;
+    '--init')
+      return
+      ;;
+    '--alpha-ce')
+      return
+      ;;
+    '--alpha-mlm')
+      return
+      ;;
+    '--alpha-cos')
+      return
+      ;;
+    '--alpha-mse')
+      return
+      ;;
+    '--alpha-att')
+      return
+      ;;
+    '--alpha-hard')
+      return
+      ;;
+    '--temperature')
+      return
+      ;;
+    '--epochs')
+      return
+      ;;
+    '--batch-size')
+      return
+      ;;
+    '--grad-accum')
+      return
+      ;;
+    '--weight-decay')
+      return
+      ;;
+    '--warmup')
+      return
+      ;;
+    '--max-grad-norm')
+      return
+      ;;
+    '--max-steps')
+      return
+      ;;
+    '--seed')
+      return
+      ;;
+    '--eval-every')
+      return
+      ;;
+    '--checkpoint-every')
+      return
+      ;;
+    '--log-every')
+      return
+      ;;
     '--bootstrap')
       return
       ;;
@@ -435,6 +588,24 @@ function _picocli_shrink_finetune() {
       ;;
     '--stop-after')
       return
+      ;;
+    '--lr')
+      return
+      ;;
+    '--max-length')
+      return
+      ;;
+    '--max-train-examples')
+      return
+      ;;
+    '--max-eval-examples')
+      return
+      ;;
+    '--cache-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '--registry')
       local IFS=$'\n'

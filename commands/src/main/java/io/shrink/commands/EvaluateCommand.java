@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 
 /** {@code shrink evaluate}: official metrics with bootstrap intervals, per-example predictions, a result file. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        header = "Score a fine-tuned model with the task's official metrics and 95% bootstrap intervals.",
+        header = "Score a fine-tuned model with the task's official metrics and 95%% bootstrap intervals.",
         description = {"Metrics as GLUE defines them (CoLA MCC; STS-B Pearson/Spearman; MRPC and QQP F1 and accuracy;",
                 "MNLI matched/mismatched accuracy; accuracy elsewhere), IMDb accuracy. --task glue evaluates every GLUE",
                 "task in the directory, using MODEL's fine-tuned children, and reports the GLUE macro score.",
@@ -42,7 +42,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = as fine-tuned (default: ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples for 95% intervals, 0 = none (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples for 95%% intervals, 0 = none (default: ${DEFAULT-VALUE}).")
     int bootstrap;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the sample and the bootstrap (default: ${DEFAULT-VALUE}).")

@@ -45,41 +45,11 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Option(names = "--id", paramLabel = "ID", description = "Registry id of the result (default: MODEL-TASK).")
     String id;
 
-    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Mixin
+    TrainingOptions training;
 
     @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
-
-    @Option(names = "--batch-size", defaultValue = "32", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
-    int gradAccum;
-
-    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--warmup", defaultValue = "0.1", description = "Warm-up fraction of the steps (default: ${DEFAULT-VALUE}).")
-    double warmup;
-
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping norm, 0 = off (default: ${DEFAULT-VALUE}).")
-    double maxGradNorm;
-
-    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps, 0 = epochs decide (default: ${DEFAULT-VALUE}).")
-    int maxSteps;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for data order, dropout and new head weights (default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps, 0 = each epoch (default: ${DEFAULT-VALUE}).")
-    int evalEvery;
-
-    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every N steps, 0 = at each evaluation (default: ${DEFAULT-VALUE}).")
-    int checkpointEvery;
-
-    @Option(names = "--log-every", defaultValue = "20", description = "Report progress every N steps (default: ${DEFAULT-VALUE}).")
-    int logEvery;
 
     @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = the task's default: 128, SQuAD 384, IMDb 256.")
     int maxLength;
@@ -105,19 +75,6 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Option(names = "--max-eval-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, 0 = all.")
     int maxEval;
 
-    @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples for the final 95% intervals, 0 = none (default: ${DEFAULT-VALUE}).")
-    int bootstrap;
-
-    @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory: checkpoints, result.json, predictions.jsonl (default: results/runs/<run-id>).")
-    Path runDir;
-
-    @Option(names = "--resume", description = "Continue the interrupted run in --run-dir.")
-    boolean resume;
-
-    @Option(names = "--stop-after", defaultValue = "0", paramLabel = "STEPS",
-            description = "Take at most this many optimizer steps now, then pause with a checkpoint (continue with --resume).")
-    int stopAfter;
-
     @Option(names = {"-f", "--force"}, description = "Replace an existing registry model with the same id.")
     boolean force;
 
@@ -126,15 +83,14 @@ public final class FineTuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (resume && runDir == null) {
+        if (training.resume && training.runDir == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume needs --run-dir of the interrupted run");
         }
         ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
-        TrainOptions train = new TrainOptions(lr, weightDecay, warmup, epochs, maxSteps, batchSize, gradAccum, maxGradNorm,
-                seed, evalEvery, checkpointEvery, logEvery);
+        TrainOptions train = training.toOptions(lr);
         FineTuneRequest request = new FineTuneRequest(model, task, data.forTask(task), id, train, maxLength, headTail,
-                maxTrain, maxEval, bootstrap, runDir, resume, force, docStride, maxQueryLength, trainArticles, evalArticles,
-                stopAfter);
+                maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, docStride, maxQueryLength, trainArticles, evalArticles,
+                training.stopAfter);
         RunResult r = new FineTuneService(ModelsCommand.service(spec)).run(request, root.newProgress());
         Output out = ModelsCommand.output(spec);
         if (json) {

@@ -26,6 +26,7 @@ import java.util.List;
                 ModelsCommand.class,
                 PredictCommand.class,
                 FineTuneCommand.class,
+                DistillCommand.class,
                 EvaluateCommand.class,
                 BenchmarkCommand.class,
                 RunCommand.class,

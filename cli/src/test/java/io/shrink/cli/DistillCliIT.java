@@ -1,0 +1,127 @@
+package io.shrink.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shrink.core.model.HeadConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static io.shrink.cli.FineTuneCliIT.concat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** distill through the packaged CLI on tiny models: task distillation with the teacher cache, resume, general distillation. */
+class DistillCliIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void taskDistillationCachesTheTeacherAndResumesExactly() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path glue = FineTuneCliIT.glue(tmp);
+        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        Shrink.Run ft = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--epochs", "2",
+                "--batch-size", "8", "--lr", "1e-3", "--bootstrap", "0", "--max-length", "32", "--id", "tiny-sst2",
+                "--run-dir", tmp.resolve("ft").toString());
+        assertEquals(0, ft.code(), ft.toString());
+
+        String[] common = {"distill", "tiny-sst2", "--task", "sst2", "--glue-dir", glue.toString(), "--epochs", "2",
+                "--batch-size", "8", "--lr", "1e-3", "--log-every", "2", "--checkpoint-every", "2", "--bootstrap", "100",
+                "--max-length", "32", "--alpha-cos", "0.5", "--alpha-mse", "0.5", "--alpha-att", "0.5", "--drop-token-types"};
+        Shrink.Run straight = Shrink.run(reg, concat(common, "--id", "student-a", "--run-dir", tmp.resolve("a").toString(), "--json"));
+        assertEquals(0, straight.code(), straight.toString());
+        JsonNode a = JSON.readTree(straight.out());
+        assertEquals("distill", a.get("command").asText());
+        assertEquals("student-a", a.get("models").get(0).get("id").asText());
+        assertEquals("tiny-sst2", a.get("models").get(1).get("id").asText());
+        assertTrue(a.get("metrics").get("accuracy").has("ciLow"), a.toString());
+        assertFalse(a.get("details").get("teacherCache").get("hit").asBoolean(), "first run computes the teacher");
+        assertTrue(a.get("details").has("retention"));
+        assertTrue(a.get("details").get("teacherEvaluation").get("metrics").has("accuracy"));
+        assertEquals(1, a.get("details").get("student").get("numLayers").asInt(), "every-other of 2 layers");
+        assertTrue(a.get("details").get("studentParameters").asLong() < a.get("details").get("teacherParameters").asLong());
+        assertEquals(12, a.get("details").get("steps").asInt(), "2 epochs x 6 batches");
+        assertEquals(16, Files.readAllLines(tmp.resolve("a/predictions.jsonl")).size());
+        assertTrue(straight.err().contains("soft-target CE 0.50 (T=2.0"), "the losses in use are printed: " + straight.err());
+        assertTrue(straight.err().contains("hard") && straight.err().contains("att"), "progress shows every term: " + straight.err());
+
+        Shrink.Run show = Shrink.run(reg, "models", "show", "student-a", "--json");
+        JsonNode entry = JSON.readTree(show.out());
+        assertEquals("distilbert", entry.get("family").asText());
+        assertEquals("distill", entry.get("producedBy").get("command").asText());
+        assertEquals("tiny-sst2", entry.get("parent").asText());
+        JsonNode opts = entry.get("producedBy").get("options");
+        assertEquals(0.5, opts.get("losses").get("ce").asDouble());
+        assertEquals("[[0,0],[1,1]]", opts.get("student").get("layerPairs").toString());
+
+        Shrink.Run paused = Shrink.run(reg, concat(common, "--id", "student-b", "--run-dir", tmp.resolve("b").toString(), "--stop-after", "5"));
+        assertEquals(0, paused.code(), paused.toString());
+        assertTrue(paused.out().contains("paused at step 5"), paused.toString());
+        assertTrue(paused.err().contains("read from"), "the second run reads the teacher cache: " + paused.err());
+        Shrink.Run resumed = Shrink.run(reg, concat(common, "--id", "student-b", "--run-dir", tmp.resolve("b").toString(), "--resume", "--json"));
+        assertEquals(0, resumed.code(), resumed.toString());
+        JsonNode b = JSON.readTree(resumed.out());
+        assertEquals(a.get("models").get(0).get("contentSha256").asText(), b.get("models").get(0).get("contentSha256").asText(),
+                "an interrupted and resumed distillation reaches the same student");
+
+        Shrink.Run otherT = Shrink.run(reg, concat(common, "--id", "student-c", "--run-dir", tmp.resolve("c").toString(),
+                "--temperature", "4", "--max-steps", "2", "--json"));
+        assertEquals(0, otherT.code(), otherT.toString());
+        assertFalse(JSON.readTree(otherT.out()).get("details").get("teacherCache").get("hit").asBoolean(), "another temperature, another entry");
+
+        Shrink.Run notFineTuned = Shrink.run(reg, "-q", "distill", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--max-length", "32");
+        assertEquals(2, notFineTuned.code(), notFineTuned.toString());
+        assertTrue(notFineTuned.err().contains("fine-tune it first"), notFineTuned.err());
+        Shrink.Run hardInGeneral = Shrink.run(reg, "-q", "distill", "tiny", "--corpus", glue.resolve("SST-2/train.tsv").toString(), "--alpha-hard", "1");
+        assertEquals(2, hardInGeneral.code(), hardInGeneral.toString());
+        Shrink.Run noCorpus = Shrink.run(reg, "-q", "distill", "tiny", "--corpus", tmp.resolve("none.txt").toString());
+        assertEquals(3, noCorpus.code(), noCorpus.toString());
+        Shrink.Run taskTeacherGeneral = Shrink.run(reg, "-q", "distill", "tiny-sst2", "--corpus", glue.resolve("SST-2/train.tsv").toString());
+        assertEquals(2, taskTeacherGeneral.code(), taskTeacherGeneral.toString());
+    }
+
+    @Test
+    void generalDistillationOnRawTextWithANarrowerStudent() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        Path corpus = Files.createDirectories(tmp.resolve("corpus"));
+        Random r = new Random(5);
+        String[] words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "house", "good", "bad", "film"};
+        for (int d = 0; d < 12; d++) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < 60; i++) {
+                sb.append(words[r.nextInt(words.length)]).append(i % 12 == 11 ? ".\n" : " ");
+            }
+            Files.writeString(corpus.resolve("doc" + d + ".txt"), sb.toString());
+        }
+        Shrink.Run run = Shrink.run(reg, "distill", "tiny", "--corpus", corpus.toString(), "--max-length", "24",
+                "--hidden", "16", "--alpha-mse", "1", "--alpha-att", "1", "--epochs", "1", "--batch-size", "8", "--lr", "1e-3",
+                "--eval-chunks", "8", "--log-every", "1", "--id", "tiny-general", "--run-dir", tmp.resolve("g").toString(), "--json");
+        assertEquals(0, run.code(), run.toString());
+        JsonNode g = JSON.readTree(run.out());
+        assertEquals("general", g.get("task").asText());
+        assertTrue(g.get("metrics").get("mlm_loss").get("value").asDouble() > 0, g.toString());
+        assertTrue(g.get("metrics").has("perplexity"));
+        assertEquals("truncate", g.get("details").get("student").get("init").asText());
+        assertTrue(g.get("details").get("student").get("projection").asText().startsWith("32x16"), g.toString());
+        assertEquals(12, g.get("details").get("corpusDocuments").asInt());
+        assertTrue(run.err().contains("soft-target CE 5.00 (T=2.0") && run.err().contains("masked-LM 2.00")
+                && run.err().contains("cosine 1.00"), "DistilBERT's defaults are printed: " + run.err());
+        JsonNode entry = JSON.readTree(Shrink.run(reg, "models", "show", "tiny-general", "--json").out());
+        assertEquals(16, entry.get("config").get("hiddenSize").asInt());
+        assertEquals("mlm", entry.get("head").get("type").asText());
+        assertNotEquals(0, entry.get("parameters").asLong());
+        Shrink.Run predict = Shrink.run(reg, "predict", "tiny-general", "the cat sat on the [MASK].");
+        assertEquals(0, predict.code(), "the distilled student is a usable MLM: " + predict);
+    }
+}

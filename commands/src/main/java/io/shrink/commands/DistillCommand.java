@@ -1,0 +1,188 @@
+package io.shrink.commands;
+
+import io.shrink.core.distill.DistillRequest;
+import io.shrink.core.distill.DistillService;
+import io.shrink.core.distill.LossWeights;
+import io.shrink.core.distill.StudentInit;
+import io.shrink.core.results.RunResult;
+import io.shrink.core.train.TrainOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code shrink distill}: knowledge distillation of a registry teacher into a smaller student. */
+@Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Distil a teacher into a smaller student (DistilBERT's triple loss); the student lands in the registry.",
+        description = {"General distillation (--corpus, no --task): masked-LM distillation on raw text through the",
+                "teacher's MLM head, with the released DistilBERT losses: soft-target CE 5.0 at T=2 (x T^2, over every",
+                "real token), masked-LM 2.0 (15%% of tokens: 80%% [MASK], 10%% random, 10%% unchanged), cosine 1.0 on",
+                "the last hidden states. Task distillation (--task): from a teacher fine-tuned on the task, soft",
+                "targets 0.5 at T=2 plus gold labels 0.5; teacher outputs are cached on disk (keyed by teacher hash,",
+                "data hash and T). Any weight can be changed or set to 0; the weights in use are printed at start.",
+                "",
+                "The student copies the embeddings, head and teacher layers --layers (default 0,2,4,7,9,11 for a",
+                "12-layer teacher, as the released DistilBERT; also every-other or first:K). --hidden makes it",
+                "narrower (TinyBERT style) with weights truncated from the teacher or random (--init); hidden-state",
+                "losses then go through a learned projection. Hidden-state MSE and attention KL compare student",
+                "layer i with the teacher layer it was copied from. Checkpoints resume exactly (--run-dir DIR --resume)."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  shrink distill bert-base-sst2 --task sst2 --glue-dir ../shared/data/glue --id distil-sst2",
+                "  shrink distill bert-base-sst2 --task sst2 --alpha-ce 0 --alpha-hard 1 --id no-kd-sst2   # no distillation",
+                "  shrink distill bert-base-uncased --corpus ../shared/data/imdb/train.jsonl.gz --max-documents 5000 \\",
+                "      --max-steps 2000 --run-dir runs/general",
+                "  shrink distill bert-base-uncased --corpus docs/ --hidden 384 --init truncate --alpha-mse 1 --alpha-att 1",
+                "  shrink distill bert-base-mrpc --task mrpc --layers every-other --drop-token-types --epochs 3"})
+public final class DistillCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "TEACHER", description = "Registry id of the teacher.")
+    String teacher;
+
+    @Option(names = "--task", paramLabel = "TASK",
+            description = "Task distillation on cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli or imdb (default: general distillation on --corpus).")
+    String task;
+
+    @Option(names = "--corpus", paramLabel = "PATH",
+            description = "General distillation text: a file with one document per line, JSON Lines with a 'text' field (.jsonl[.gz]), or a folder of .txt files.")
+    Path corpus;
+
+    @Option(names = "--max-documents", defaultValue = "0", description = "Read at most N corpus documents, 0 = all.")
+    int maxDocuments;
+
+    @Option(names = "--eval-chunks", defaultValue = "0", description = "Corpus chunks held out for evaluation, 0 = min(256, 5%%).")
+    int evalChunks;
+
+    @Mixin
+    DataDirOptions data;
+
+    @Option(names = "--id", paramLabel = "ID", description = "Registry id of the student (default: TEACHER-student).")
+    String id;
+
+    @Option(names = "--student", paramLabel = "ID", description = "Train this registry model as the student instead of creating one.")
+    String student;
+
+    @Option(names = "--layers", paramLabel = "SPEC", description = "Teacher layers to copy: a list like 0,2,4,7,9,11, every-other or first:K.")
+    String layers;
+
+    @Option(names = "--drop-token-types", description = "DistilBERT style: no token-type embeddings (segment 0 folded into positions).")
+    boolean dropTokenTypes;
+
+    @Option(names = "--hidden", defaultValue = "0", description = "Hidden size of a narrower student, 0 = the teacher's.")
+    int hidden;
+
+    @Option(names = "--heads", defaultValue = "0", description = "Attention heads of a narrower student, 0 = hidden / head size.")
+    int heads;
+
+    @Option(names = "--ffn", defaultValue = "0", description = "FFN width of a narrower student, 0 = the teacher's ratio.")
+    int ffn;
+
+    @Option(names = "--init", defaultValue = "truncate", paramLabel = "HOW",
+            description = "How a narrower student starts: truncate (leading slices of teacher weights) or random (default: ${DEFAULT-VALUE}).")
+    String init;
+
+    @Option(names = "--alpha-ce", paramLabel = "W", description = "Soft-target cross-entropy weight (general 5.0, task 0.5).")
+    Double alphaCe;
+
+    @Option(names = "--alpha-mlm", paramLabel = "W", description = "Masked-LM loss weight (general 2.0).")
+    Double alphaMlm;
+
+    @Option(names = "--alpha-cos", paramLabel = "W", description = "Cosine loss weight on last hidden states (general 1.0, task 0).")
+    Double alphaCos;
+
+    @Option(names = "--alpha-mse", paramLabel = "W", description = "Hidden-state MSE weight on mapped layers (default 0).")
+    Double alphaMse;
+
+    @Option(names = "--alpha-att", paramLabel = "W", description = "Attention KL weight on mapped layers (default 0).")
+    Double alphaAtt;
+
+    @Option(names = "--alpha-hard", paramLabel = "W", description = "Gold-label loss weight (task 0.5).")
+    Double alphaHard;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature of the soft targets (default 2.0).")
+    Double temperature;
+
+    @Option(names = "--ce-masked-only", description = "General: soft targets only at masked positions (default: every real token).")
+    boolean ceMaskedOnly;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Option(names = "--lr", defaultValue = "5e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = 128 (IMDb 256) or the teacher's positions if fewer.")
+    int maxLength;
+
+    @Option(names = "--head-tail", description = "IMDb: long reviews keep their first quarter and last three quarters.")
+    boolean headTail;
+
+    @Option(names = "--max-train-examples", defaultValue = "0", description = "Task: train on a seeded sample of at most N examples, 0 = all.")
+    int maxTrain;
+
+    @Option(names = "--max-eval-examples", defaultValue = "0", description = "Task: evaluate on a seeded sample of at most N examples per set, 0 = all.")
+    int maxEval;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Teacher-output cache (default: <registry>/cache/teacher).")
+    Path cacheDir;
+
+    @Option(names = {"-f", "--force"}, description = "Replace an existing registry model with the same id.")
+    boolean force;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (training.resume && training.runDir == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume needs --run-dir of the interrupted run");
+        }
+        boolean general = task == null || task.equalsIgnoreCase("general");
+        if (general && corpus == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "general distillation needs --corpus (or give --task for task distillation)");
+        }
+        if (!general && corpus != null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--corpus is for general distillation; drop it or --task");
+        }
+        StudentInit.Init how = switch (init.toLowerCase(Locale.ROOT)) {
+            case "truncate" -> StudentInit.Init.TRUNCATE;
+            case "random" -> StudentInit.Init.RANDOM;
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--init must be truncate or random, not '" + init + "'");
+        };
+        ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
+        TrainOptions train = training.toOptions(lr);
+        LossWeights weights = LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard,
+                temperature, ceMaskedOnly);
+        DistillRequest request = new DistillRequest(teacher, student, layers, dropTokenTypes, hidden, heads, ffn, how,
+                general ? null : task, general ? null : data.forTask(task), corpus, maxDocuments, evalChunks, id, train,
+                weights, maxLength, headTail, maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, cacheDir, training.stopAfter);
+        RunResult r = new DistillService(ModelsCommand.service(spec)).run(request, root.newProgress());
+        Output out = ModelsCommand.output(spec);
+        if (json) {
+            out.json(r);
+        } else if ("paused".equals(r.details().get("status"))) {
+            out.println("paused at step " + r.details().get("steps") + "; continue with the same command plus --run-dir "
+                    + r.details().get("runDir") + " --resume");
+        } else {
+            out.println("distilled " + teacher + " into " + r.models().get(0).id() + " ("
+                    + String.format(Locale.ROOT, "%.1fM", r.models().get(0).parameters() / 1e6) + " parameters) on " + r.task()
+                    + " in " + String.format(Locale.ROOT, "%.0f s", r.timings().wallSeconds()));
+            Formats.metrics(r).forEach(out::println);
+            Object retention = r.details().get("retention");
+            if (retention instanceof Double d) {
+                out.println(String.format(Locale.ROOT, "  %-28s %.4f (teacher %s: %.4f)", "retention of teacher score", d,
+                        teacher, ((Number) ((java.util.Map<?, ?>) r.details().get("teacherEvaluation")).get("score")).doubleValue()));
+            }
+        }
+        return 0;
+    }
+}
