@@ -89,6 +89,58 @@ class DistillCliIT {
         assertEquals(2, taskTeacherGeneral.code(), taskTeacherGeneral.toString());
     }
 
+    /** A SQuAD v1.1 file of three articles: "X lives in CITY." with questions "Where does X live?". */
+    static Path squad(Path root) throws Exception {
+        Path dir = Files.createDirectories(root.resolve("squad"));
+        String[] names = {"anna", "ben", "carl", "dora", "emil", "fay"};
+        String[] cities = {"paris", "rome", "oslo", "lima", "cairo", "kyoto"};
+        StringBuilder sb = new StringBuilder("{\"version\": \"1.1\", \"data\": [");
+        int q = 0;
+        for (int a = 0; a < 3; a++) {
+            StringBuilder ctx = new StringBuilder();
+            StringBuilder qas = new StringBuilder();
+            for (int i = 0; i < 6; i++) {
+                String name = names[(i + a) % 6];
+                String city = cities[(i * 5 + a) % 6];
+                String sentence = name + " lives in " + city + ". ";
+                int at = ctx.length() + name.length() + " lives in ".length();
+                ctx.append(sentence);
+                qas.append(qas.length() == 0 ? "" : ",").append("{\"id\": \"q").append(q++).append("\", \"question\": \"where does ")
+                        .append(name).append(" live?\", \"answers\": [{\"answer_start\": ").append(at).append(", \"text\": \"")
+                        .append(city).append("\"}]}");
+            }
+            sb.append(a == 0 ? "" : ",").append("{\"title\": \"t").append(a).append("\", \"paragraphs\": [{\"context\": \"")
+                    .append(ctx.toString().strip()).append("\", \"qas\": [").append(qas).append("]}]}");
+        }
+        Files.writeString(dir.resolve("dev-v1.1.json"), sb.append("]}").toString());
+        return dir;
+    }
+
+    @Test
+    void squadDistillationLearnsStartAndEndDistributions() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path squad = squad(tmp);
+        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        String[] windows = {"--squad-dir", squad.toString(), "--train-articles", "0-1", "--eval-articles", "2-2",
+                "--max-length", "40", "--doc-stride", "16", "--batch-size", "4", "--lr", "1e-3", "--epochs", "2", "--bootstrap", "50"};
+        Shrink.Run ft = Shrink.run(reg, concat(new String[] {"-q", "fine-tune", "tiny", "--task", "squad", "--id", "tiny-qa",
+                "--run-dir", tmp.resolve("ft").toString()}, windows));
+        assertEquals(0, ft.code(), ft.toString());
+        Shrink.Run d = Shrink.run(reg, concat(new String[] {"distill", "tiny-qa", "--task", "squad", "--id", "tiny-qa-student",
+                "--run-dir", tmp.resolve("d").toString(), "--json"}, windows));
+        assertEquals(0, d.code(), d.toString());
+        JsonNode r = JSON.readTree(d.out());
+        assertEquals("squad", r.get("task").asText());
+        assertTrue(r.get("metrics").get("f1").has("ciLow"), r.toString());
+        assertTrue(r.get("details").get("teacherEvaluation").get("metrics").has("exact_match"), r.toString());
+        assertFalse(r.get("details").get("teacherCache").get("hit").asBoolean());
+        assertTrue(r.get("details").get("split").asText().contains("dev split"), r.toString());
+        assertEquals(6, Files.readAllLines(tmp.resolve("d/predictions.jsonl")).size(), "one prediction per evaluation question");
+        Shrink.Run wrongTeacher = Shrink.run(reg, concat(new String[] {"-q", "distill", "tiny", "--task", "squad"}, windows));
+        assertEquals(2, wrongTeacher.code(), wrongTeacher.toString());
+    }
+
     @Test
     void generalDistillationOnRawTextWithANarrowerStudent() throws Exception {
         Path reg = tmp.resolve("registry");

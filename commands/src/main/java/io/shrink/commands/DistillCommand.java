@@ -24,8 +24,9 @@ import java.util.concurrent.Callable;
                 "teacher's MLM head, with the released DistilBERT losses: soft-target CE 5.0 at T=2 (x T^2, over every",
                 "real token), masked-LM 2.0 (15%% of tokens: 80%% [MASK], 10%% random, 10%% unchanged), cosine 1.0 on",
                 "the last hidden states. Task distillation (--task): from a teacher fine-tuned on the task, soft",
-                "targets 0.5 at T=2 plus gold labels 0.5; teacher outputs are cached on disk (keyed by teacher hash,",
-                "data hash and T). Any weight can be changed or set to 0; the weights in use are printed at start.",
+                "targets 0.5 at T=2 plus gold labels 0.5 (SQuAD: the start and end distributions of each window);",
+                "teacher outputs are cached on disk (keyed by teacher hash, data hash and T). Any weight can be",
+                "changed or set to 0; the weights in use are printed at start.",
                 "",
                 "The student copies the embeddings, head and teacher layers --layers (default 0,2,4,7,9,11 for a",
                 "12-layer teacher, as the released DistilBERT; also every-other or first:K). --hidden makes it",
@@ -38,7 +39,8 @@ import java.util.concurrent.Callable;
                 "  shrink distill bert-base-uncased --corpus ../shared/data/imdb/train.jsonl.gz --max-documents 5000 \\",
                 "      --max-steps 2000 --run-dir runs/general",
                 "  shrink distill bert-base-uncased --corpus docs/ --hidden 384 --init truncate --alpha-mse 1 --alpha-att 1",
-                "  shrink distill bert-base-mrpc --task mrpc --layers every-other --drop-token-types --epochs 3"})
+                "  shrink distill bert-base-mrpc --task mrpc --layers every-other --drop-token-types --epochs 3",
+                "  shrink distill minilm-squad --task squad --train-articles 0-39 --eval-articles 40-47 --layers 0,2,4"})
 public final class DistillCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -47,7 +49,7 @@ public final class DistillCommand implements Callable<Integer> {
     String teacher;
 
     @Option(names = "--task", paramLabel = "TASK",
-            description = "Task distillation on cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli or imdb (default: general distillation on --corpus).")
+            description = "Task distillation on cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli, imdb or squad (default: general distillation on --corpus).")
     String task;
 
     @Option(names = "--corpus", paramLabel = "PATH",
@@ -118,8 +120,11 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "5e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = 128 (IMDb 256) or the teacher's positions if fewer.")
+    @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = 128 (IMDb 256, SQuAD 384) or the teacher's positions if fewer.")
     int maxLength;
+
+    @Mixin
+    SquadOptions squad;
 
     @Option(names = "--head-tail", description = "IMDb: long reviews keep their first quarter and last three quarters.")
     boolean headTail;
@@ -164,7 +169,8 @@ public final class DistillCommand implements Callable<Integer> {
                 temperature, ceMaskedOnly);
         DistillRequest request = new DistillRequest(teacher, student, layers, dropTokenTypes, hidden, heads, ffn, how,
                 general ? null : task, general ? null : data.forTask(task), corpus, maxDocuments, evalChunks, id, train,
-                weights, maxLength, headTail, maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, cacheDir, training.stopAfter);
+                weights, maxLength, headTail, maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, cacheDir, training.stopAfter,
+                squad.docStride, squad.maxQueryLength, squad.trainArticles, squad.evalArticles);
         RunResult r = new DistillService(ModelsCommand.service(spec)).run(request, root.newProgress());
         Output out = ModelsCommand.output(spec);
         if (json) {

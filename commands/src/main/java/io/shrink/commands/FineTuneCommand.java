@@ -54,17 +54,8 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = the task's default: 128, SQuAD 384, IMDb 256.")
     int maxLength;
 
-    @Option(names = "--doc-stride", defaultValue = "128", description = "SQuAD: tokens shared by consecutive context windows (default: ${DEFAULT-VALUE}).")
-    int docStride;
-
-    @Option(names = "--max-query-length", defaultValue = "64", description = "SQuAD: longest question in tokens (default: ${DEFAULT-VALUE}).")
-    int maxQueryLength;
-
-    @Option(names = "--train-articles", paramLabel = "FROM-TO", description = "SQuAD: train on these dev-set articles (no train file here), e.g. 0-39.")
-    String trainArticles;
-
-    @Option(names = "--eval-articles", paramLabel = "FROM-TO", description = "SQuAD: evaluate on these dev-set articles, e.g. 40-47 (default: all).")
-    String evalArticles;
+    @Mixin
+    SquadOptions squad;
 
     @Option(names = "--head-tail", description = "Long single texts keep their first quarter and last three quarters (IMDb).")
     boolean headTail;
@@ -89,7 +80,7 @@ public final class FineTuneCommand implements Callable<Integer> {
         ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
         TrainOptions train = training.toOptions(lr);
         FineTuneRequest request = new FineTuneRequest(model, task, data.forTask(task), id, train, maxLength, headTail,
-                maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, docStride, maxQueryLength, trainArticles, evalArticles,
+                maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, squad.docStride, squad.maxQueryLength, squad.trainArticles, squad.evalArticles,
                 training.stopAfter);
         RunResult r = new FineTuneService(ModelsCommand.service(spec)).run(request, root.newProgress());
         Output out = ModelsCommand.output(spec);

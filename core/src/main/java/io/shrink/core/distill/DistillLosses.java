@@ -95,25 +95,42 @@ public final class DistillLosses {
     }
 
     /**
+     * The teacher's softened distribution over the real positions of each row: {@code softmax(logits / T)}
+     * with padding positions at probability 0.
+     *
+     * @param teacherLogits (batch, seq)
+     * @param mask          (batch, seq) 1 for real tokens, 0 for padding
+     * @return (batch, seq) probabilities
+     */
+    public static NDArray maskedTemperedProbabilities(NDArray teacherLogits, NDArray mask, double temperature) {
+        return temperedProbabilities(teacherLogits.add(paddingBias(mask)), temperature);
+    }
+
+    /**
      * Soft-target cross-entropy on SQuAD's start and end distributions (each over the positions of a
-     * window), the mean of the two, times T²; padding positions are excluded from both distributions.
+     * window), the mean of the two, times T²; padding positions are excluded from the student's distribution
+     * and have probability 0 in the teacher's.
      *
      * @param studentStart (batch, seq) logits
      * @param studentEnd   (batch, seq) logits
-     * @param teacherStart (batch, seq) logits
-     * @param teacherEnd   (batch, seq) logits
+     * @param teacherStart (batch, seq) the teacher's tempered start distribution ({@link #maskedTemperedProbabilities})
+     * @param teacherEnd   (batch, seq) the teacher's tempered end distribution
      * @param mask         (batch, seq) 1 for real tokens, 0 for padding
      * @return scalar loss
      */
     public static NDArray spanSoftCrossEntropy(NDArray studentStart, NDArray studentEnd, NDArray teacherStart,
                                                NDArray teacherEnd, NDArray mask, double temperature) {
         NDManager m = studentStart.getManager();
-        NDArray bias = mask.toType(DataType.FLOAT32, false).sub(scalar(m, 1)).mul(scalar(m, 1e9)); // (batch, seq): 0 or -1e9
-        NDArray start = softCrossEntropy(studentStart.add(bias),
-                temperedProbabilities(teacherStart.add(bias), temperature), temperature);
-        NDArray end = softCrossEntropy(studentEnd.add(bias),
-                temperedProbabilities(teacherEnd.add(bias), temperature), temperature);
+        NDArray bias = paddingBias(mask); // (batch, seq): 0 or -1e9
+        NDArray start = softCrossEntropy(studentStart.add(bias), teacherStart, temperature);
+        NDArray end = softCrossEntropy(studentEnd.add(bias), teacherEnd, temperature);
         return start.add(end).div(scalar(m, 2));
+    }
+
+    /** (batch, seq): 0 at real tokens, -1e9 at padding. */
+    private static NDArray paddingBias(NDArray mask) {
+        NDManager m = mask.getManager();
+        return mask.toType(DataType.FLOAT32, false).sub(scalar(m, 1)).mul(scalar(m, 1e9));
     }
 
     /**

@@ -6,10 +6,14 @@ import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.checkpoint.FloatTensor;
 import io.shrink.core.data.Corpus;
+import io.shrink.core.data.SquadDataset;
 import io.shrink.core.finetune.FineTuneService;
 import io.shrink.core.finetune.Features;
 import io.shrink.core.finetune.SequenceData;
 import io.shrink.core.finetune.SequenceEvaluator;
+import io.shrink.core.finetune.SquadFeatures;
+import io.shrink.core.finetune.SquadSplit;
+import io.shrink.core.finetune.SquadTask;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.ModelInit;
@@ -57,6 +61,19 @@ public final class DistillService {
     private record Student(Checkpoint checkpoint, List<int[]> layerMap, Map<String, Object> description) {
     }
 
+    /** How a kind of distillation scores a model: metrics, the task score, per-example predictions. */
+    private interface Scorer {
+        Scored score(Encoder encoder, int bootstrap, long seed);
+    }
+
+    /** A scoring's outcome. */
+    private record Scored(Map<String, RunResult.Metric> metrics, double score, List<Map<String, Object>> predictions) {
+    }
+
+    /** A prepared kind of distillation: its name, training task, data files read and scorer. */
+    private record Prepared(String name, Trainer.Task<?> task, List<Path> files, Scorer scorer) {
+    }
+
     /**
      * Runs the request and returns the written result; a paused run returns a result with no models and
      * {@code details.status = "paused"}, and writes only its checkpoint.
@@ -65,9 +82,9 @@ public final class DistillService {
         Instant started = Instant.now();
         long t0 = System.nanoTime();
         boolean general = r.general();
-        if (!general && !SequenceData.isSequenceTask(r.task())) {
+        if (!general && !r.squad() && !SequenceData.isSequenceTask(r.task())) {
             throw ShrinkException.usage("unknown task '" + r.task() + "' for distill (GLUE tasks: cola, sst2, mrpc, stsb, "
-                    + "qqp, mnli, qnli, rte, wnli; imdb; or general with --corpus)");
+                    + "qqp, mnli, qnli, rte, wnli; imdb; squad; or general with --corpus)");
         }
         LossWeights w = r.weights().validate(general);
         String outputId = ModelId.validate(r.outputId() != null ? r.outputId() : r.teacher() + "-student");
@@ -76,11 +93,9 @@ public final class DistillService {
         }
         RegistryEntry teacherEntry = models.show(r.teacher());
         Checkpoint teacher = models.load(r.teacher());
-        int maxLength = r.maxLength() > 0 ? r.maxLength()
-                : Math.min(teacher.config().maxPositions(), !general && r.task().equalsIgnoreCase(SequenceData.IMDB) ? 256 : 128);
-        SequenceData data = general ? null : FineTuneService.sample(SequenceData.load(r.task(), r.dataDir(), true),
-                r.maxTrainExamples(), r.maxEvalExamples(), r.train().seed());
-        checkTeacher(teacher, r, data);
+        int taskDefault = r.squad() ? 384 : !general && r.task().equalsIgnoreCase(SequenceData.IMDB) ? 256 : 128;
+        int maxLength = r.maxLength() > 0 ? r.maxLength() : Math.min(teacher.config().maxPositions(), taskDefault);
+        checkTeacher(teacher, r);
         if (maxLength < 8 || maxLength > teacher.config().maxPositions()) {
             throw ShrinkException.usage("--max-length " + maxLength + " must be between 8 and the teacher's "
                     + teacher.config().maxPositions() + " positions");
@@ -89,73 +104,31 @@ public final class DistillService {
         WordPieceTokenizer tok = new WordPieceTokenizer(teacher.tokenizer());
 
         Map<String, Object> options = options(r, teacherEntry, outputId, maxLength, w, student);
+        String kindName = general ? "general" : r.task().toLowerCase(java.util.Locale.ROOT);
         String runId = r.runDir() != null ? r.runDir().getFileName().toString()
-                : Results.newRunId("distill", r.teacher() + "-" + (general ? "general" : r.task().toLowerCase()));
+                : Results.newRunId("distill", r.teacher() + "-" + kindName);
         Path runDir = r.runDir() != null ? r.runDir() : Results.defaultRunsDir().resolve(runId);
         if (!r.resume() && Files.isDirectory(runDir.resolve(Trainer.CHECKPOINT))) {
             throw ShrinkException.usage(runDir + " holds an interrupted run; continue it with --resume or choose another --run-dir");
         }
         progress.message("distilling " + r.teacher() + " (" + teacher.config().numLayers() + " layers, "
-                + String.format("%.1fM", teacher.parameterCount() / 1e6) + " parameters) into a student with "
+                + String.format(java.util.Locale.ROOT, "%.1fM", teacher.parameterCount() / 1e6) + " parameters) into a student with "
                 + student.checkpoint().config().numLayers() + " layers and hidden size " + student.checkpoint().config().hiddenSize()
-                + "; " + (general ? "general distillation on " + r.corpus() : "task distillation on " + data.name()));
+                + "; " + (general ? "general distillation on " + r.corpus() : "task distillation on " + kindName));
         progress.message("losses: " + w.describe());
 
         Map<String, Double> phases = new TreeMap<>();
         Map<String, Object> details = new TreeMap<>();
         try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
              Encoder teacherEncoder = Encoder.load(teacher, manager)) {
-            Trainer.Task<?> task;
-            List<Path> files;
-            Map<String, List<Features.Feature>> evalFeatures = null;
-            if (general) {
-                Corpus corpus = Corpus.read(r.corpus(), r.maxDocuments());
-                List<Features.Feature> chunks = chunks(tok, corpus.documents(), maxLength);
-                int nEval = r.evalChunks() > 0 ? r.evalChunks() : Math.max(1, Math.min(256, chunks.size() / 20));
-                if (chunks.size() < nEval + 1) {
-                    throw ShrinkException.corrupt(r.corpus() + ": too little text (" + chunks.size() + " chunks of up to "
-                            + maxLength + " tokens) for training and " + nEval + " held-out chunks");
-                }
-                List<Integer> order = new ArrayList<>();
-                for (int i = 0; i < chunks.size(); i++) {
-                    order.add(i);
-                }
-                java.util.Collections.shuffle(order, new java.util.Random(r.train().seed()));
-                List<Features.Feature> evalChunks = new ArrayList<>();
-                List<Features.Feature> trainChunks = new ArrayList<>();
-                for (int i = 0; i < order.size(); i++) {
-                    (i < nEval ? evalChunks : trainChunks).add(chunks.get(order.get(i)));
-                }
-                MlmMasking masking = new MlmMasking(tok.maskId(), tok.vocabSize(),
-                        Set.of(tok.clsId(), tok.sepId(), tok.padId()), MlmMasking.RATE);
-                task = new MlmDistillTask(trainChunks, evalChunks, r.train().batchSize(), r.train().seed(), w,
-                        teacherEncoder, masking, student.layerMap());
-                files = corpus.files();
-                details.put("corpusDocuments", corpus.documents().size());
-                details.put("trainChunks", trainChunks.size());
-                details.put("evalChunks", evalChunks.size());
-            } else {
-                List<Features.Feature> train = Features.encode(tok, data.train(), maxLength, r.headTail());
-                evalFeatures = new LinkedHashMap<>();
-                for (Map.Entry<String, List<io.shrink.core.data.Example>> e : data.evalSets().entrySet()) {
-                    evalFeatures.put(e.getKey(), Features.encode(tok, e.getValue(), maxLength, r.headTail()));
-                }
-                float[][] targets = null;
-                if (w.ce() > 0) {
-                    long c0 = System.nanoTime();
-                    targets = teacherTargets(teacherEncoder, teacherEntry, train, data.regression(), w, r, progress, details);
-                    phases.put("teacherTargets", (System.nanoTime() - c0) / 1e9);
-                }
-                task = new SequenceDistillTask(data, train, evalFeatures, r.train().batchSize(), r.train().seed(), w,
-                        targets, w.needsTeacherStates() ? teacherEncoder : null, student.layerMap());
-                files = data.files();
-                details.put("trainExamples", data.train().size());
-            }
+            Prepared job = general ? prepareGeneral(r, tok, maxLength, w, teacherEncoder, student, details)
+                    : r.squad() ? prepareSquad(r, tok, maxLength, w, teacherEncoder, teacherEntry, student, progress, details, phases)
+                    : prepareSequence(r, tok, maxLength, w, teacherEncoder, teacherEntry, student, progress, details, phases);
 
             Checkpoint shape = withoutProjection(student.checkpoint());
             Trainer.Outcome outcome;
             try (Encoder encoder = Encoder.load(student.checkpoint(), manager)) {
-                outcome = new Trainer(r.train(), options, progress).run(encoder, task, runDir, r.resume(), r.stopAfter());
+                outcome = new Trainer(r.train(), options, progress).run(encoder, job.task(), runDir, r.resume(), r.stopAfter());
             }
             phases.put("train", outcome.trainSeconds());
             if (outcome.paused()) {
@@ -163,32 +136,18 @@ public final class DistillService {
                 paused.put("status", "paused");
                 paused.put("runDir", runDir.toAbsolutePath().toString());
                 paused.put("steps", outcome.state().step());
-                return new RunResult(RunResult.SCHEMA_VERSION, runId, "distill", List.of(), general ? "general" : data.name(),
-                        Map.of(), null, paused, null);
+                return new RunResult(RunResult.SCHEMA_VERSION, runId, "distill", List.of(), job.name(), Map.of(), null, paused, null);
             }
             Checkpoint best = Trainer.withWeights(shape, outcome.best());
             long e0 = System.nanoTime();
-            Map<String, RunResult.Metric> metrics;
+            Scored studentEval;
+            try (Encoder encoder = Encoder.load(best, manager)) {
+                studentEval = job.scorer().score(encoder, r.bootstrap(), r.train().seed());
+            }
             Map<String, Object> recorded = new TreeMap<>();
-            List<Map<String, Object>> predictions = List.of();
-            if (general) {
-                Trainer.Evaluation ev;
-                try (Encoder encoder = Encoder.load(best, manager)) {
-                    ev = task.evaluate(encoder);
-                }
-                metrics = new TreeMap<>();
-                ev.metrics().forEach((k, v) -> metrics.put(k, RunResult.Metric.of(v, !k.equals("mlm_loss") && !k.equals("perplexity"))));
-                recorded.putAll(ev.metrics());
-            } else {
-                SequenceEvaluator.Outcome studentEval;
-                try (Encoder encoder = Encoder.load(best, manager)) {
-                    studentEval = SequenceEvaluator.evaluate(encoder, data, evalFeatures, r.bootstrap(), r.train().seed());
-                }
-                SequenceEvaluator.Outcome teacherEval = SequenceEvaluator.evaluate(teacherEncoder, data, evalFeatures,
-                        r.bootstrap(), r.train().seed());
-                metrics = studentEval.metrics();
-                predictions = studentEval.predictions();
-                studentEval.metrics().forEach((k, m) -> recorded.put(k, m.value()));
+            studentEval.metrics().forEach((k, m) -> recorded.put(k, m.value()));
+            if (!general) {
+                Scored teacherEval = job.scorer().score(teacherEncoder, r.bootstrap(), r.train().seed());
                 recorded.put("score", studentEval.score());
                 Map<String, Object> t = new TreeMap<>();
                 t.put("id", r.teacher());
@@ -203,7 +162,7 @@ public final class DistillService {
             recorded.put("runId", runId);
             RegistryEntry stored = models.add(best, outputId, r.force(), r.teacher(),
                     new RegistryEntry.Lineage("distill", r.teacher(), options, null));
-            stored = models.registry().updateMetrics(stored.id(), general ? "general" : data.name(), recorded);
+            stored = models.registry().updateMetrics(stored.id(), job.name(), recorded);
             details.put("teacher", r.teacher());
             details.put("outputModel", stored.id());
             details.put("student", student.description());
@@ -217,12 +176,12 @@ public final class DistillService {
                     List.of(new RunResult.ModelRef(stored.id(), stored.contentSha256(), stored.family(), stored.parameters()),
                             new RunResult.ModelRef(teacherEntry.id(), teacherEntry.contentSha256(), teacherEntry.family(),
                                     teacherEntry.parameters())),
-                    general ? "general" : data.name(), metrics,
+                    job.name(), studentEval.metrics(),
                     new RunResult.Timings(started.truncatedTo(ChronoUnit.SECONDS).toString(),
                             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), (System.nanoTime() - t0) / 1e9, phases),
-                    details, Provenance.capture(r.train().seed(), options, files));
-            if (!general) {
-                FineTuneService.writePredictions(runDir.resolve(FineTuneService.PREDICTIONS), predictions);
+                    details, Provenance.capture(r.train().seed(), options, job.files()));
+            if (!studentEval.predictions().isEmpty()) {
+                FineTuneService.writePredictions(runDir.resolve(FineTuneService.PREDICTIONS), studentEval.predictions());
             }
             Results.write(result, runDir);
             return result;
@@ -231,19 +190,136 @@ public final class DistillService {
         }
     }
 
-    private static void checkTeacher(Checkpoint teacher, DistillRequest r, SequenceData data) {
-        String head = teacher.head().type();
-        if (data == null) {
-            if (!head.equals("mlm")) {
-                throw ShrinkException.usage("general distillation needs a teacher with a masked-LM head; '" + r.teacher()
-                        + "' has head '" + head + "'");
-            }
-            return;
+    /** General distillation: corpus chunks, a held-out slice for the masked-LM evaluation. */
+    private static Prepared prepareGeneral(DistillRequest r, WordPieceTokenizer tok, int maxLength, LossWeights w,
+                                           Encoder teacher, Student student, Map<String, Object> details) {
+        Corpus corpus = Corpus.read(r.corpus(), r.maxDocuments());
+        List<Features.Feature> chunks = chunks(tok, corpus.documents(), maxLength);
+        int nEval = r.evalChunks() > 0 ? r.evalChunks() : Math.max(1, Math.min(256, chunks.size() / 20));
+        if (chunks.size() < nEval + 1) {
+            throw ShrinkException.corrupt(r.corpus() + ": too little text (" + chunks.size() + " chunks of up to "
+                    + maxLength + " tokens) for training and " + nEval + " held-out chunks");
         }
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < chunks.size(); i++) {
+            order.add(i);
+        }
+        java.util.Collections.shuffle(order, new java.util.Random(r.train().seed()));
+        List<Features.Feature> evalChunks = new ArrayList<>();
+        List<Features.Feature> trainChunks = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            (i < nEval ? evalChunks : trainChunks).add(chunks.get(order.get(i)));
+        }
+        MlmMasking masking = new MlmMasking(tok.maskId(), tok.vocabSize(), Set.of(tok.clsId(), tok.sepId(), tok.padId()),
+                MlmMasking.RATE);
+        MlmDistillTask task = new MlmDistillTask(trainChunks, evalChunks, r.train().batchSize(), r.train().seed(), w,
+                teacher, masking, student.layerMap());
+        details.put("corpusDocuments", corpus.documents().size());
+        details.put("trainChunks", trainChunks.size());
+        details.put("evalChunks", evalChunks.size());
+        return new Prepared("general", task, corpus.files(), (encoder, bootstrap, seed) -> {
+            Trainer.Evaluation ev = task.evaluate(encoder);
+            Map<String, RunResult.Metric> metrics = new TreeMap<>();
+            ev.metrics().forEach((k, v) -> metrics.put(k, RunResult.Metric.of(v, k.equals("mlm_accuracy"))));
+            return new Scored(metrics, ev.main(), List.of());
+        });
+    }
+
+    /** Task distillation on a GLUE task or IMDb: the teacher's tempered outputs through the cache. */
+    private Prepared prepareSequence(DistillRequest r, WordPieceTokenizer tok, int maxLength, LossWeights w, Encoder teacher,
+                                     RegistryEntry teacherEntry, Student student, Progress progress,
+                                     Map<String, Object> details, Map<String, Double> phases) {
+        SequenceData data = FineTuneService.sample(SequenceData.load(r.task(), r.dataDir(), true),
+                r.maxTrainExamples(), r.maxEvalExamples(), r.train().seed());
+        checkTaskHead(teacher.head(), data, r.teacher());
+        List<Features.Feature> train = Features.encode(tok, data.train(), maxLength, r.headTail());
+        Map<String, List<Features.Feature>> eval = new LinkedHashMap<>();
+        data.evalSets().forEach((k, v) -> eval.put(k, Features.encode(tok, v, maxLength, r.headTail())));
+        float[][] targets = null;
+        if (w.ce() > 0) {
+            long c0 = System.nanoTime();
+            List<int[][]> seqs = train.stream().map(f -> new int[][] {f.ids(), f.types()}).toList();
+            boolean regression = data.regression();
+            targets = teacherOutputs(teacherEntry, seqs, regression ? 1.0 : w.temperature(), regression ? "scores" : "probs",
+                    r, progress, details, () -> {
+                        float[][] raw = SequenceEvaluator.outputs(teacher, train);
+                        return regression ? raw : tempered(raw, w.temperature());
+                    });
+            phases.put("teacherOutputs", (System.nanoTime() - c0) / 1e9);
+        }
+        SequenceDistillTask task = new SequenceDistillTask(data, train, eval, r.train().batchSize(), r.train().seed(), w,
+                targets, w.needsTeacherStates() ? teacher : null, student.layerMap());
+        details.put("trainExamples", data.train().size());
+        return new Prepared(data.name(), task, data.files(), (encoder, bootstrap, seed) -> {
+            SequenceEvaluator.Outcome o = SequenceEvaluator.evaluate(encoder, data, eval, bootstrap, seed);
+            return new Scored(o.metrics(), o.score(), o.predictions());
+        });
+    }
+
+    /** Task distillation on SQuAD: the teacher's tempered start/end distributions per window through the cache. */
+    private Prepared prepareSquad(DistillRequest r, WordPieceTokenizer tok, int maxLength, LossWeights w, Encoder teacher,
+                                  RegistryEntry teacherEntry, Student student, Progress progress,
+                                  Map<String, Object> details, Map<String, Double> phases) {
+        SquadSplit s = SquadSplit.load(r.dataDir(), r.trainArticles(), r.evalArticles(), true);
+        List<SquadDataset.Question> trainQ = FineTuneService.take(s.train(), r.maxTrainExamples(), r.train().seed());
+        List<SquadDataset.Question> evalQ = FineTuneService.take(s.eval(), r.maxEvalExamples(), r.train().seed());
+        List<SquadFeatures.Window> train = SquadFeatures.encode(tok, trainQ, maxLength, r.docStride(), r.maxQueryLength(), true);
+        List<SquadFeatures.Window> eval = SquadFeatures.encode(tok, evalQ, maxLength, r.docStride(), r.maxQueryLength(), false);
+        float[][] spans = null;
+        if (w.ce() > 0) {
+            long c0 = System.nanoTime();
+            List<int[][]> seqs = train.stream().map(x -> new int[][] {x.ids(), x.types()}).toList();
+            spans = teacherOutputs(teacherEntry, seqs, w.temperature(), "span-probs-" + maxLength, r, progress, details,
+                    () -> SquadDistillTask.teacherSpans(teacher, train, maxLength, w.temperature()));
+            phases.put("teacherOutputs", (System.nanoTime() - c0) / 1e9);
+        }
+        SquadDistillTask task = new SquadDistillTask(train, evalQ, eval, r.train().batchSize(), r.train().seed(), w, spans,
+                maxLength, w.needsTeacherStates() ? teacher : null, student.layerMap());
+        details.put("trainQuestions", trainQ.size());
+        details.put("trainWindows", train.size());
+        if (r.trainArticles() != null) {
+            details.put("split", "dev articles " + r.trainArticles() + " for training, "
+                    + (r.evalArticles() != null ? r.evalArticles() : "all") + " for evaluation (a dev split, not the official evaluation)");
+        }
+        return new Prepared("squad", task, s.files(), (encoder, bootstrap, seed) -> {
+            SquadTask.Outcome o = SquadTask.evaluate(encoder, evalQ, eval, bootstrap, seed);
+            return new Scored(o.metrics(), o.metrics().get("f1").value(), o.predictions());
+        });
+    }
+
+    /** Teacher outputs on the training inputs, read from or stored in the cache. */
+    private float[][] teacherOutputs(RegistryEntry teacherEntry, List<int[][]> seqs, double temperature, String kind,
+                                     DistillRequest r, Progress progress, Map<String, Object> details,
+                                     java.util.function.Supplier<float[][]> compute) {
+        TeacherCache cache = new TeacherCache(r.cacheDir() != null ? r.cacheDir()
+                : models.registry().home().resolve("cache").resolve("teacher"));
+        TeacherCache.Key key = new TeacherCache.Key(teacherEntry.contentSha256(), TeacherCache.dataHash(seqs), temperature, kind);
+        TeacherCache.Lookup lookup = cache.getOrCompute(key, seqs.size(), () -> {
+            progress.message("computing the teacher's outputs on " + seqs.size() + " training inputs (cached for later runs)");
+            return compute.get();
+        });
+        progress.message("teacher outputs " + (lookup.hit() ? "read from" : "stored in") + " " + cache.file(key));
+        details.put("teacherCache", Map.of("file", cache.file(key).toString(), "hit", lookup.hit()));
+        return lookup.values();
+    }
+
+    private static void checkTeacher(Checkpoint teacher, DistillRequest r) {
+        String head = teacher.head().type();
+        if (r.general() && !head.equals("mlm")) {
+            throw ShrinkException.usage("general distillation needs a teacher with a masked-LM head; '" + r.teacher()
+                    + "' has head '" + head + "'");
+        }
+        if (r.squad() && !head.equals("qa")) {
+            throw ShrinkException.usage("SQuAD distillation needs a teacher fine-tuned on SQuAD; '" + r.teacher()
+                    + "' has head '" + head + "' (fine-tune it first: shrink fine-tune " + r.teacher() + " --task squad)");
+        }
+    }
+
+    private static void checkTaskHead(io.shrink.core.model.HeadConfig head, SequenceData data, String teacherId) {
         String wanted = data.regression() ? "regression" : "classification";
-        if (!head.equals(wanted) || teacher.head().labels().size() != data.labels().size()) {
+        if (!head.type().equals(wanted) || head.labels().size() != data.labels().size()) {
             throw ShrinkException.usage("task distillation on " + data.name() + " needs a teacher fine-tuned on it; '"
-                    + r.teacher() + "' has head '" + head + "' (fine-tune it first: shrink fine-tune " + r.teacher()
+                    + teacherId + "' has head '" + head.type() + "' (fine-tune it first: shrink fine-tune " + teacherId
                     + " --task " + data.name() + ")");
         }
     }
@@ -330,24 +406,6 @@ public final class DistillService {
         return new Checkpoint(s.config(), s.head(), t, s.tokenizer());
     }
 
-    /** The teacher's tempered distributions (or scores) on the training set, through the cache. */
-    private float[][] teacherTargets(Encoder teacher, RegistryEntry entry, List<Features.Feature> train, boolean regression,
-                                     LossWeights w, DistillRequest r, Progress progress, Map<String, Object> details) {
-        List<int[][]> seqs = train.stream().map(f -> new int[][] {f.ids(), f.types()}).toList();
-        TeacherCache cache = new TeacherCache(r.cacheDir() != null ? r.cacheDir()
-                : models.registry().home().resolve("cache").resolve("teacher"));
-        TeacherCache.Key key = new TeacherCache.Key(entry.contentSha256(), TeacherCache.dataHash(seqs),
-                regression ? 1.0 : w.temperature(), regression ? "scores" : "probs");
-        TeacherCache.Lookup lookup = cache.getOrCompute(key, train.size(), () -> {
-            progress.message("computing the teacher's outputs on " + train.size() + " training examples (cached for later runs)");
-            float[][] raw = SequenceEvaluator.outputs(teacher, train);
-            return regression ? raw : tempered(raw, w.temperature());
-        });
-        progress.message("teacher outputs " + (lookup.hit() ? "read from" : "stored in") + " " + cache.file(key));
-        details.put("teacherCache", Map.of("file", cache.file(key).toString(), "hit", lookup.hit()));
-        return lookup.values();
-    }
-
     /** Row-wise softmax(z / T) in double precision. */
     static float[][] tempered(float[][] logits, double temperature) {
         float[][] out = new float[logits.length][];
@@ -408,6 +466,12 @@ public final class DistillService {
             o.put("headTail", r.headTail());
             o.put("maxTrainExamples", r.maxTrainExamples());
             o.put("maxEvalExamples", r.maxEvalExamples());
+        }
+        if (r.squad()) {
+            o.put("docStride", r.docStride());
+            o.put("maxQueryLength", r.maxQueryLength());
+            o.put("trainArticles", r.trainArticles());
+            o.put("evalArticles", r.evalArticles());
         }
         o.put("outputId", outputId);
         o.put("maxLength", maxLength);

@@ -103,7 +103,7 @@ public final class SquadFeatures {
     }
 
     /** A padded batch: ids, types, mask, each (batch, longest). */
-    static NDArray[] arrays(List<Window> batch, NDManager m) {
+    public static NDArray[] arrays(List<Window> batch, NDManager m) {
         int len = batch.stream().mapToInt(w -> w.ids().length).max().orElse(1);
         long[] ids = new long[batch.size() * len];
         long[] types = new long[batch.size() * len];

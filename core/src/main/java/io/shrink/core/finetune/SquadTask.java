@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * n-best span decoding (the 20 best starts and ends per window, spans of at most 30 tokens inside the
  * context, the best over all windows of a question), scored with the official EM and F1.
  */
-final class SquadTask implements Trainer.Task<List<SquadFeatures.Window>> {
+public final class SquadTask implements Trainer.Task<List<SquadFeatures.Window>> {
     static final int N_BEST = 20;
     static final int MAX_ANSWER_TOKENS = 30;
     static final int EVAL_BATCH = 16;
@@ -35,7 +35,8 @@ final class SquadTask implements Trainer.Task<List<SquadFeatures.Window>> {
     private final int batchSize;
     private final long seed;
 
-    SquadTask(List<SquadFeatures.Window> train, List<SquadDataset.Question> evalQuestions,
+    /** A training task over windows with answers; evaluation on {@code eval}'s questions. */
+    public SquadTask(List<SquadFeatures.Window> train, List<SquadDataset.Question> evalQuestions,
               List<SquadFeatures.Window> eval, int batchSize, long seed) {
         this.train = train;
         this.evalQuestions = evalQuestions;
@@ -75,11 +76,19 @@ final class SquadTask implements Trainer.Task<List<SquadFeatures.Window>> {
 
     /**
      * An evaluation's outcome: EM and F1 (x100) with optional intervals, and one prediction per question.
+     *
+     * @param metrics     {@code exact_match} and {@code f1}
+     * @param predictions one row per question: id, prediction, gold answers
      */
-    record Outcome(Map<String, RunResult.Metric> metrics, List<Map<String, Object>> predictions) {
+    public record Outcome(Map<String, RunResult.Metric> metrics, List<Map<String, Object>> predictions) {
     }
 
-    static Outcome evaluate(Encoder encoder, List<SquadDataset.Question> questions, List<SquadFeatures.Window> windows,
+    /**
+     * Scores a QA model on questions through their windows (fast inference path, n-best decoding).
+     *
+     * @param bootstrap resamples for 95% intervals (0 = none)
+     */
+    public static Outcome evaluate(Encoder encoder, List<SquadDataset.Question> questions, List<SquadFeatures.Window> windows,
                             int bootstrap, long seed) {
         String[] best = new String[questions.size()];
         double[] bestScore = new double[questions.size()];

@@ -1,0 +1,18 @@
+package io.shrink.commands;
+
+import picocli.CommandLine.Option;
+
+/** SQuAD windowing and dev-split options shared by {@code fine-tune} and {@code distill}. */
+public final class SquadOptions {
+    @Option(names = "--doc-stride", defaultValue = "128", description = "SQuAD: tokens shared by consecutive context windows (default: ${DEFAULT-VALUE}).")
+    int docStride;
+
+    @Option(names = "--max-query-length", defaultValue = "64", description = "SQuAD: longest question in tokens (default: ${DEFAULT-VALUE}).")
+    int maxQueryLength;
+
+    @Option(names = "--train-articles", paramLabel = "FROM-TO", description = "SQuAD: train on these dev-set articles (no train file here), e.g. 0-39.")
+    String trainArticles;
+
+    @Option(names = "--eval-articles", paramLabel = "FROM-TO", description = "SQuAD: evaluate on these dev-set articles, e.g. 40-47 (default: all).")
+    String evalArticles;
+}
