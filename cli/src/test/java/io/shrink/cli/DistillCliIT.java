@@ -36,7 +36,7 @@ class DistillCliIT {
 
         String[] common = {"distill", "tiny-sst2", "--task", "sst2", "--glue-dir", glue.toString(), "--epochs", "2",
                 "--batch-size", "8", "--lr", "1e-3", "--log-every", "2", "--checkpoint-every", "2", "--bootstrap", "100",
-                "--max-length", "32", "--alpha-cos", "0.5", "--alpha-mse", "0.5", "--alpha-att", "0.5", "--drop-token-types"};
+                "--max-length", "32", "--alpha-cos", "0.5", "--alpha-mse", "0.5", "--alpha-att", "0.5"};
         Shrink.Run straight = Shrink.run(reg, concat(common, "--id", "student-a", "--run-dir", tmp.resolve("a").toString(), "--json"));
         assertEquals(0, straight.code(), straight.toString());
         JsonNode a = JSON.readTree(straight.out());
@@ -56,7 +56,7 @@ class DistillCliIT {
 
         Shrink.Run show = Shrink.run(reg, "models", "show", "student-a", "--json");
         JsonNode entry = JSON.readTree(show.out());
-        assertEquals("distilbert", entry.get("family").asText());
+        assertEquals("bert", entry.get("family").asText());
         assertEquals("distill", entry.get("producedBy").get("command").asText());
         assertEquals("tiny-sst2", entry.get("parent").asText());
         JsonNode opts = entry.get("producedBy").get("options");
@@ -78,6 +78,8 @@ class DistillCliIT {
         assertEquals(0, otherT.code(), otherT.toString());
         assertFalse(JSON.readTree(otherT.out()).get("details").get("teacherCache").get("hit").asBoolean(), "another temperature, another entry");
 
+        Shrink.Run poolerWithoutTypes = Shrink.run(reg, concat(common, "--id", "x", "--drop-token-types"));
+        assertEquals(2, poolerWithoutTypes.code(), poolerWithoutTypes.toString());
         Shrink.Run notFineTuned = Shrink.run(reg, "-q", "distill", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--max-length", "32");
         assertEquals(2, notFineTuned.code(), notFineTuned.toString());
         assertTrue(notFineTuned.err().contains("fine-tune it first"), notFineTuned.err());
@@ -157,7 +159,7 @@ class DistillCliIT {
             Files.writeString(corpus.resolve("doc" + d + ".txt"), sb.toString());
         }
         Shrink.Run run = Shrink.run(reg, "distill", "tiny", "--corpus", corpus.toString(), "--max-length", "24",
-                "--hidden", "16", "--alpha-mse", "1", "--alpha-att", "1", "--epochs", "1", "--batch-size", "8", "--lr", "1e-3",
+                "--hidden", "16", "--alpha-mse", "1", "--alpha-att", "1", "--drop-token-types", "--epochs", "1", "--batch-size", "8", "--lr", "1e-3",
                 "--eval-chunks", "8", "--log-every", "1", "--id", "tiny-general", "--run-dir", tmp.resolve("g").toString(), "--json");
         assertEquals(0, run.code(), run.toString());
         JsonNode g = JSON.readTree(run.out());
@@ -171,8 +173,13 @@ class DistillCliIT {
                 && run.err().contains("cosine 1.00"), "DistilBERT's defaults are printed: " + run.err());
         JsonNode entry = JSON.readTree(Shrink.run(reg, "models", "show", "tiny-general", "--json").out());
         assertEquals(16, entry.get("config").get("hiddenSize").asInt());
+        assertEquals("distilbert", entry.get("family").asText());
+        assertEquals(0, entry.get("config").get("typeVocabSize").asInt());
         assertEquals("mlm", entry.get("head").get("type").asText());
         assertNotEquals(0, entry.get("parameters").asLong());
+        Shrink.Run export = Shrink.run(reg, "models", "export", "tiny-general", tmp.resolve("exported").toString());
+        assertEquals(0, export.code(), "a DistilBERT-style student exports as a Hugging Face checkpoint: " + export);
+        assertTrue(Files.readString(tmp.resolve("exported/config.json")).contains("\"distilbert\""));
         Shrink.Run predict = Shrink.run(reg, "predict", "tiny-general", "the cat sat on the [MASK].");
         assertEquals(0, predict.code(), "the distilled student is a usable MLM: " + predict);
     }

@@ -16,13 +16,14 @@ import java.util.stream.Stream;
  * A raw text corpus for general (masked-LM) distillation: a text file with one document per line, a
  * JSON Lines file (gzipped or not) whose objects carry a {@code text} field (as {@code imdb/train.jsonl.gz}),
  * or a folder whose {@code .txt} files (searched recursively, in name order) are one document each.
- * Blank lines and blank files are skipped; invalid UTF-8 or malformed JSON is an error naming file and line.
+ * Blank lines, blank texts and blank files are skipped; invalid UTF-8 or malformed JSON is an error naming file and line.
  *
  * @param documents the documents, in corpus order
  * @param files     every file read, in order (for provenance)
  */
 public record Corpus(List<String> documents, List<Path> files) {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** Reads a corpus; at most {@code maxDocuments} documents (0 = all). */
     public static Corpus read(Path source, int maxDocuments) {
@@ -59,11 +60,11 @@ public record Corpus(List<String> documents, List<Path> files) {
             files.add(source);
             try (TextLines lines = TextLines.open(source)) {
                 String line;
-                while ((line = lines.next()) != null && (maxDocuments <= 0 || docs.size() < maxDocuments)) {
-                    if (line.isBlank()) {
-                        continue;
+                while ((maxDocuments <= 0 || docs.size() < maxDocuments) && (line = lines.next()) != null) {
+                    String doc = line.isBlank() ? "" : json ? text(line, lines) : line.strip();
+                    if (!doc.isBlank()) {
+                        docs.add(doc.strip());
                     }
-                    docs.add(json ? text(line, lines) : line.strip());
                 }
             }
         }

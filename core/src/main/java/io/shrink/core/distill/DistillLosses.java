@@ -51,10 +51,10 @@ public final class DistillLosses {
      */
     public static NDArray cosine(NDArray student, NDArray teacher) {
         NDManager m = student.getManager();
-        NDArray eps = scalar(m, 1e-8);
+        NDArray eps2 = scalar(m, 1e-16); // clamp squared norms before sqrt: a zero row gives no NaN gradient
         NDArray dot = student.mul(teacher).sum(new int[] {-1}); // (n)
-        NDArray ns = student.square().sum(new int[] {-1}).sqrt().maximum(eps); // (n)
-        NDArray nt = teacher.square().sum(new int[] {-1}).sqrt().maximum(eps); // (n)
+        NDArray ns = student.square().sum(new int[] {-1}).maximum(eps2).sqrt(); // (n)
+        NDArray nt = teacher.square().sum(new int[] {-1}).maximum(eps2).sqrt(); // (n)
         return scalar(m, 1).sub(dot.div(ns.mul(nt))).mean();
     }
 

@@ -63,7 +63,8 @@ public final class DistillService {
 
     /** How a kind of distillation scores a model: metrics, the task score, per-example predictions. */
     private interface Scorer {
-        Scored score(Encoder encoder, int bootstrap, long seed);
+        /** Scores {@code encoder}; {@code reuse} holds outputs already computed for these weights, or null. */
+        Scored score(Encoder encoder, int bootstrap, long seed, Object reuse);
     }
 
     /** A scoring's outcome. */
@@ -142,12 +143,12 @@ public final class DistillService {
             long e0 = System.nanoTime();
             Scored studentEval;
             try (Encoder encoder = Encoder.load(best, manager)) {
-                studentEval = job.scorer().score(encoder, r.bootstrap(), r.train().seed());
+                studentEval = job.scorer().score(encoder, r.bootstrap(), r.train().seed(), outcome.bestOutputs());
             }
             Map<String, Object> recorded = new TreeMap<>();
             studentEval.metrics().forEach((k, m) -> recorded.put(k, m.value()));
             if (!general) {
-                Scored teacherEval = job.scorer().score(teacherEncoder, r.bootstrap(), r.train().seed());
+                Scored teacherEval = job.scorer().score(teacherEncoder, r.bootstrap(), r.train().seed(), null);
                 recorded.put("score", studentEval.score());
                 Map<String, Object> t = new TreeMap<>();
                 t.put("id", r.teacher());
@@ -155,7 +156,10 @@ public final class DistillService {
                 t.put("score", teacherEval.score());
                 details.put("teacherEvaluation", t);
                 details.put("score", studentEval.score());
-                details.put("retention", studentEval.score() / teacherEval.score());
+                double retention = studentEval.score() / teacherEval.score();
+                if (Double.isFinite(retention) && teacherEval.score() > 0) {
+                    details.put("retention", retention);
+                }
                 details.put("bootstrapResamples", r.bootstrap());
             }
             phases.put("evaluate", (System.nanoTime() - e0) / 1e9);
@@ -194,22 +198,23 @@ public final class DistillService {
     private static Prepared prepareGeneral(DistillRequest r, WordPieceTokenizer tok, int maxLength, LossWeights w,
                                            Encoder teacher, Student student, Map<String, Object> details) {
         Corpus corpus = Corpus.read(r.corpus(), r.maxDocuments());
-        List<Features.Feature> chunks = chunks(tok, corpus.documents(), maxLength);
-        int nEval = r.evalChunks() > 0 ? r.evalChunks() : Math.max(1, Math.min(256, chunks.size() / 20));
-        if (chunks.size() < nEval + 1) {
-            throw ShrinkException.corrupt(r.corpus() + ": too little text (" + chunks.size() + " chunks of up to "
-                    + maxLength + " tokens) for training and " + nEval + " held-out chunks");
-        }
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < chunks.size(); i++) {
-            order.add(i);
-        }
-        java.util.Collections.shuffle(order, new java.util.Random(r.train().seed()));
+        List<String> docs = new ArrayList<>(corpus.documents());
+        java.util.Collections.shuffle(docs, new java.util.Random(r.train().seed()));
+        List<Features.Feature> all = chunks(tok, docs, maxLength);
+        int nEval = r.evalChunks() > 0 ? r.evalChunks() : Math.max(1, Math.min(256, all.size() / 20));
+        // held out by document: whole documents go to evaluation until it has nEval chunks
         List<Features.Feature> evalChunks = new ArrayList<>();
         List<Features.Feature> trainChunks = new ArrayList<>();
-        for (int i = 0; i < order.size(); i++) {
-            (i < nEval ? evalChunks : trainChunks).add(chunks.get(order.get(i)));
+        for (String doc : docs) {
+            List<Features.Feature> part = chunks(tok, List.of(doc), maxLength);
+            (evalChunks.size() < nEval ? evalChunks : trainChunks).addAll(part);
         }
+        if (trainChunks.isEmpty()) {
+            throw ShrinkException.corrupt(r.corpus() + ": too little text (" + all.size() + " chunks of up to "
+                    + maxLength + " tokens) for training and " + nEval + " held-out chunks");
+        }
+        trainChunks = renumber(trainChunks);
+        evalChunks = renumber(evalChunks);
         MlmMasking masking = new MlmMasking(tok.maskId(), tok.vocabSize(), Set.of(tok.clsId(), tok.sepId(), tok.padId()),
                 MlmMasking.RATE);
         MlmDistillTask task = new MlmDistillTask(trainChunks, evalChunks, r.train().batchSize(), r.train().seed(), w,
@@ -217,7 +222,7 @@ public final class DistillService {
         details.put("corpusDocuments", corpus.documents().size());
         details.put("trainChunks", trainChunks.size());
         details.put("evalChunks", evalChunks.size());
-        return new Prepared("general", task, corpus.files(), (encoder, bootstrap, seed) -> {
+        return new Prepared("general", task, corpus.files(), (encoder, bootstrap, seed, reuse) -> {
             Trainer.Evaluation ev = task.evaluate(encoder);
             Map<String, RunResult.Metric> metrics = new TreeMap<>();
             ev.metrics().forEach((k, v) -> metrics.put(k, RunResult.Metric.of(v, k.equals("mlm_accuracy"))));
@@ -232,6 +237,9 @@ public final class DistillService {
         SequenceData data = FineTuneService.sample(SequenceData.load(r.task(), r.dataDir(), true),
                 r.maxTrainExamples(), r.maxEvalExamples(), r.train().seed());
         checkTaskHead(teacher.head(), data, r.teacher());
+        if (data.train().isEmpty() || data.train().stream().anyMatch(e -> !e.labelled())) {
+            throw ShrinkException.corrupt("the training split of " + data.name() + " is empty or has unlabelled rows");
+        }
         List<Features.Feature> train = Features.encode(tok, data.train(), maxLength, r.headTail());
         Map<String, List<Features.Feature>> eval = new LinkedHashMap<>();
         data.evalSets().forEach((k, v) -> eval.put(k, Features.encode(tok, v, maxLength, r.headTail())));
@@ -250,8 +258,11 @@ public final class DistillService {
         SequenceDistillTask task = new SequenceDistillTask(data, train, eval, r.train().batchSize(), r.train().seed(), w,
                 targets, w.needsTeacherStates() ? teacher : null, student.layerMap());
         details.put("trainExamples", data.train().size());
-        return new Prepared(data.name(), task, data.files(), (encoder, bootstrap, seed) -> {
-            SequenceEvaluator.Outcome o = SequenceEvaluator.evaluate(encoder, data, eval, bootstrap, seed);
+        return new Prepared(data.name(), task, data.files(), (encoder, bootstrap, seed, reuse) -> {
+            @SuppressWarnings("unchecked")
+            Map<String, double[]> predictions = reuse instanceof Map<?, ?> m ? (Map<String, double[]>) m
+                    : SequenceEvaluator.predictAll(encoder, data, eval);
+            SequenceEvaluator.Outcome o = SequenceEvaluator.score(data, predictions, bootstrap, seed);
             return new Scored(o.metrics(), o.score(), o.predictions());
         });
     }
@@ -281,7 +292,7 @@ public final class DistillService {
             details.put("split", "dev articles " + r.trainArticles() + " for training, "
                     + (r.evalArticles() != null ? r.evalArticles() : "all") + " for evaluation (a dev split, not the official evaluation)");
         }
-        return new Prepared("squad", task, s.files(), (encoder, bootstrap, seed) -> {
+        return new Prepared("squad", task, s.files(), (encoder, bootstrap, seed, reuse) -> {
             SquadTask.Outcome o = SquadTask.evaluate(encoder, evalQ, eval, bootstrap, seed);
             return new Scored(o.metrics(), o.metrics().get("f1").value(), o.predictions());
         });
@@ -293,7 +304,7 @@ public final class DistillService {
                                      java.util.function.Supplier<float[][]> compute) {
         TeacherCache cache = new TeacherCache(r.cacheDir() != null ? r.cacheDir()
                 : models.registry().home().resolve("cache").resolve("teacher"));
-        TeacherCache.Key key = new TeacherCache.Key(teacherEntry.contentSha256(), TeacherCache.dataHash(seqs), temperature, kind);
+        TeacherCache.Key key = new TeacherCache.Key(teacherKey(teacherEntry), TeacherCache.dataHash(seqs), temperature, kind);
         TeacherCache.Lookup lookup = cache.getOrCompute(key, seqs.size(), () -> {
             progress.message("computing the teacher's outputs on " + seqs.size() + " training inputs (cached for later runs)");
             return compute.get();
@@ -406,6 +417,21 @@ public final class DistillService {
         return new Checkpoint(s.config(), s.head(), t, s.tokenizer());
     }
 
+    /**
+     * What identifies the teacher's outputs: its weights' content hash plus its shape and head (activation,
+     * epsilon, pooling live there, not in the weights) and the cache format.
+     */
+    static String teacherKey(RegistryEntry teacher) {
+        try {
+            String text = "shrink-teacher-cache-v1|" + teacher.contentSha256() + "|"
+                    + Json.COMPACT.writeValueAsString(teacher.config()) + "|" + Json.COMPACT.writeValueAsString(teacher.head());
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash the teacher's description", e);
+        }
+    }
+
     /** Row-wise softmax(z / T) in double precision. */
     static float[][] tempered(float[][] logits, double temperature) {
         float[][] out = new float[logits.length][];
@@ -424,6 +450,14 @@ public final class DistillService {
             for (int c = 0; c < e.length; c++) {
                 out[i][c] = (float) (e[c] / sum);
             }
+        }
+        return out;
+    }
+
+    private static List<Features.Feature> renumber(List<Features.Feature> features) {
+        List<Features.Feature> out = new ArrayList<>(features.size());
+        for (Features.Feature f : features) {
+            out.add(new Features.Feature(f.ids(), f.types(), out.size()));
         }
         return out;
     }

@@ -26,8 +26,8 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
     /** The released DistilBERT recipe (Sanh et al. 2019): CE 5.0, MLM 2.0, cosine 1.0, T = 2. */
     public static final LossWeights GENERAL = new LossWeights(5.0, 2.0, 1.0, 0, 0, 0, 2.0, false);
     /**
-     * Task-specific distillation as Hugging Face's distillation example does it: soft targets 0.5, gold
-     * labels 0.5, T = 2.
+     * Task-specific distillation with the defaults of Hugging Face's {@code run_squad_w_distillation.py}
+     * (the script behind DistilBERT's SQuAD student): soft targets 0.5, gold labels 0.5, T = 2.
      */
     public static final LossWeights TASK = new LossWeights(0.5, 0, 0, 0, 0, 0.5, 2.0, false);
 

@@ -99,23 +99,26 @@ final class MlmDistillTask implements Trainer.Task<MlmDistillTask.Batch> {
 
     @Override
     public NDArray loss(Encoder student, Batch batch, NDManager step) {
-        Random rnd = new Random(seed * 1_000_003L + batch.epoch() * 100_003L + batch.index());
+        // a seed stream apart from the batch shuffles' (seed * 1_000_003 + epoch)
+        Random rnd = new Random((seed * 1_000_003L + batch.epoch() * 100_003L + batch.index()) ^ 0x6D4C4D5F6D61736BL);
         Corrupted c = corrupt(batch.features(), rnd, step);
         Encoder.Output so = student.forward(c.ids(), null, c.mask(), true, states.keepHidden(), states.keepAttention());
-        Encoder.Output to = teacher.forward(c.ids(), null, c.mask(), false, states.keepHidden(), states.keepAttention());
+        long[] at = w.ceMaskedOnly() ? c.targets() : c.real();
+        StateLosses.TeacherPass tp = w.ce() > 0 || w.needsTeacherStates()
+                ? states.teacherPass(teacher, c.ids(), null, c.mask(), step, w.ce() > 0 // (n, vocab) soft targets
+                        ? to -> DistillLosses.temperedProbabilities(teacher.mlmLogits(DistillLosses.rows(to.lastHidden(), at)), w.temperature())
+                        : null)
+                : null;
         NDArray total = step.zeros(new Shape(), DataType.FLOAT32);
         if (w.ce() > 0) {
-            long[] at = w.ceMaskedOnly() ? c.targets() : c.real();
             NDArray s = student.mlmLogits(DistillLosses.rows(so.lastHidden(), at)); // (n, vocab)
-            NDArray t = DistillLosses.temperedProbabilities(
-                    teacher.mlmLogits(DistillLosses.rows(to.lastHidden(), at)), w.temperature()); // (n, vocab)
-            total = total.add(states.term("ce", DistillLosses.softCrossEntropy(s, t, w.temperature()), w.ce()));
+            total = total.add(states.term("ce", DistillLosses.softCrossEntropy(s, tp.extra(), w.temperature()), w.ce()));
         }
         if (w.mlm() > 0) {
             NDArray s = student.mlmLogits(DistillLosses.rows(so.lastHidden(), c.targets())); // (targets, vocab)
             total = total.add(states.term("mlm", Losses.crossEntropy(s, step.create(c.labels())), w.mlm()));
         }
-        return states.add(total, student, so, to, c.real(), c.mask());
+        return w.needsTeacherStates() ? states.add(total, student, so, tp.states(), c.real(), c.mask()) : total;
     }
 
     @Override

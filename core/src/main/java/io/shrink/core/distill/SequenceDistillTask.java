@@ -98,7 +98,7 @@ final class SequenceDistillTask implements Trainer.Task<List<Features.Feature>> 
             total = total.add(states.term("hard", hard, w.hard()));
         }
         if (w.needsTeacherStates()) {
-            Encoder.Output to = teacher.forward(in[0], in[1], in[2], false, states.keepHidden(), states.keepAttention());
+            Encoder.Output to = states.teacherPass(teacher, in[0], in[1], in[2], step, null).states();
             int[] lengths = batch.stream().mapToInt(f -> f.ids().length).toArray();
             long[] real = DistillLosses.realPositions(lengths, (int) in[0].getShape().get(1));
             total = states.add(total, student, so, to, real, in[2]);
@@ -108,10 +108,11 @@ final class SequenceDistillTask implements Trainer.Task<List<Features.Feature>> 
 
     @Override
     public Trainer.Evaluation evaluate(Encoder student) {
-        SequenceEvaluator.Outcome o = SequenceEvaluator.evaluate(student, data, eval, 0, 0);
+        Map<String, double[]> predictions = SequenceEvaluator.predictAll(student, data, eval);
+        SequenceEvaluator.Outcome o = SequenceEvaluator.score(data, predictions, 0, 0);
         Map<String, Double> metrics = new TreeMap<>(o.values());
         metrics.put("score", o.score());
-        return new Trainer.Evaluation(o.score(), true, metrics);
+        return new Trainer.Evaluation(o.score(), true, metrics, predictions);
     }
 
     @Override

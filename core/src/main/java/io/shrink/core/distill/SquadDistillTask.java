@@ -100,7 +100,7 @@ final class SquadDistillTask implements Trainer.Task<List<SquadFeatures.Window>>
             total = total.add(states.term("hard", hard, w.hard()));
         }
         if (w.needsTeacherStates()) {
-            Encoder.Output to = teacher.forward(in[0], in[1], in[2], false, states.keepHidden(), states.keepAttention());
+            Encoder.Output to = states.teacherPass(teacher, in[0], in[1], in[2], step, null).states();
             int[] lengths = batch.stream().mapToInt(x -> x.ids().length).toArray();
             total = states.add(total, student, so, to, DistillLosses.realPositions(lengths, len), in[2]);
         }

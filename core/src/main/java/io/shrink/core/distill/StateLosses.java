@@ -50,14 +50,14 @@ final class StateLosses {
      */
     NDArray add(NDArray total, Encoder student, Encoder.Output so, Encoder.Output to, long[] realPos, NDArray mask) {
         if (w.cosine() > 0) {
-            NDArray s = DistillLosses.rows(project(student, so.lastHidden()), realPos); // (n, hiddenT)
+            NDArray s = project(student, DistillLosses.rows(so.lastHidden(), realPos)); // (n, hiddenT)
             NDArray t = DistillLosses.rows(to.lastHidden(), realPos); // (n, hiddenT)
             total = total.add(term("cos", DistillLosses.cosine(s, t), w.cosine()));
         }
         if (w.hiddenMse() > 0) {
             NDArray sum = null;
             for (int[] pair : layerMap) {
-                NDArray s = DistillLosses.rows(project(student, so.hiddenStates().get(pair[0])), realPos);
+                NDArray s = project(student, DistillLosses.rows(so.hiddenStates().get(pair[0]), realPos));
                 NDArray t = DistillLosses.rows(to.hiddenStates().get(pair[1]), realPos);
                 NDArray l = DistillLosses.meanSquaredError(s, t);
                 sum = sum == null ? l : sum.add(l);
@@ -88,6 +88,63 @@ final class StateLosses {
         return total;
     }
 
+    /**
+     * What the losses read from a teacher pass.
+     *
+     * @param states the teacher's states, with only the entries the state losses read (others null)
+     * @param extra  an extra array computed from the teacher's output inside its pass (e.g. soft targets), or null
+     */
+    record TeacherPass(Encoder.Output states, NDArray extra) {
+    }
+
+    /**
+     * Runs the teacher without gradients in a child manager of {@code step} and keeps only what the losses
+     * read, so its other activations are freed at once instead of living until the end of the step.
+     *
+     * @param extra computes one more array from the teacher's output inside the pass (null: none)
+     */
+    TeacherPass teacherPass(Encoder teacher, NDArray ids, NDArray types, NDArray mask, ai.djl.ndarray.NDManager step,
+                            java.util.function.Function<Encoder.Output, NDArray> extra) {
+        try (ai.djl.ndarray.NDManager tm = step.newSubManager()) {
+            NDArray tIds = moved(ids, tm); // (b, s) inputs owned by tm: every teacher activation lands there
+            NDArray tTypes = types == null ? null : moved(types, tm);
+            NDArray tMask = moved(mask, tm);
+            Encoder.Output to = teacher.forward(tIds, tTypes, tMask, false, keepHidden(), keepAttention());
+            NDArray e = extra == null ? null : keep(extra.apply(to), step);
+            NDArray last = w.cosine() > 0 ? keep(to.lastHidden(), step) : null;
+            List<NDArray> hidden = null;
+            List<NDArray> att = null;
+            if (keepHidden()) {
+                hidden = new java.util.ArrayList<>(java.util.Collections.nCopies(to.hiddenStates().size(), (NDArray) null));
+                for (int[] pair : layerMap) {
+                    hidden.set(pair[1], keep(to.hiddenStates().get(pair[1]), step));
+                }
+            }
+            if (keepAttention()) {
+                att = new java.util.ArrayList<>(java.util.Collections.nCopies(to.attentions().size(), (NDArray) null));
+                for (int[] pair : layerMap) {
+                    if (pair[1] > 0 && to.attentions().get(pair[1] - 1) != null) {
+                        att.set(pair[1] - 1, keep(to.attentions().get(pair[1] - 1), step));
+                    }
+                }
+            }
+            return new TeacherPass(new Encoder.Output(last, hidden, att), e);
+        }
+    }
+
+    private static NDArray moved(NDArray a, ai.djl.ndarray.NDManager to) {
+        NDArray copy = a.duplicate();
+        copy.attach(to);
+        return copy;
+    }
+
+    private static NDArray keep(NDArray a, ai.djl.ndarray.NDManager step) {
+        if (a != null && a.getManager() != step) {
+            a.attach(step);
+        }
+        return a;
+    }
+
     /** Records a term's value and returns it times its weight. */
     NDArray term(String name, NDArray value, double weight) {
         double v = value.getFloat();
@@ -106,8 +163,8 @@ final class StateLosses {
     /**
      * The student's states at the teacher's width.
      *
-     * @param x (batch, seq, hiddenS)
-     * @return (batch, seq, hiddenT), or {@code x} when the student has no projection
+     * @param x (..., hiddenS)
+     * @return (..., hiddenT), or {@code x} when the student has no projection
      */
     static NDArray project(Encoder student, NDArray x) {
         NDArray weight = student.parameters().get(PROJECTION + ".weight");

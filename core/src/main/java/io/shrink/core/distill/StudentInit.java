@@ -17,7 +17,8 @@ import static io.shrink.core.checkpoint.CanonicalNames.TYPE_EMB;
  * A shallower student initialised from a teacher, as DistilBERT was (Sanh et al. 2019): the embeddings
  * and the head are copied, and student layer i is a copy of teacher layer {@code layers[i]}. For a
  * DistilBERT-style student without token types, the teacher's segment-0 embedding is added to every
- * position embedding, so a single-segment input embeds exactly as in the teacher.
+ * position embedding, so a single-segment input embeds exactly as in the teacher; such a student has no
+ * pooler either, so a teacher whose classifier pools through BERT's pooler must keep its token types.
  */
 public final class StudentInit {
     private StudentInit() {
@@ -39,13 +40,17 @@ public final class StudentInit {
         List<Integer> ffn = new ArrayList<>();
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         boolean dropTypes = dropTokenTypes && t.typeVocabSize() > 0;
+        if (dropTypes && "pooler".equals(teacher.head().pooling())) {
+            throw ShrinkException.usage("a DistilBERT-style student without token types cannot keep the teacher's BERT pooler "
+                    + "head (DistilBERT pools through pre_classifier); keep the token types (drop --drop-token-types)");
+        }
         for (FloatTensor tensor : teacher.tensors().values()) {
             String name = tensor.name();
             if (name.startsWith("encoder.layer.")) {
                 continue;
             }
-            if (dropTypes && name.equals(TYPE_EMB)) {
-                continue;
+            if (dropTypes && (name.equals(TYPE_EMB) || name.startsWith("pooler."))) {
+                continue; // DistilBERT has neither token types nor a pooler
             }
             if (dropTypes && name.equals(POS_EMB)) {
                 tensor = foldSegmentZero(tensor, teacher.tensors().get(TYPE_EMB));

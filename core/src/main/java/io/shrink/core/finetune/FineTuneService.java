@@ -59,8 +59,11 @@ public final class FineTuneService {
 
         Trainer.Task<?> task(WordPieceTokenizer tok);
 
-        /** Final scores: metrics (with intervals), the task score, per-example predictions. */
-        SequenceEvaluator.Outcome score(Encoder encoder, int bootstrap, long seed);
+        /**
+         * Final scores: metrics (with intervals), the task score, per-example predictions; {@code reuse} holds the
+         * outputs of the evaluation that chose these weights when it ran in this process (else null).
+         */
+        SequenceEvaluator.Outcome score(Encoder encoder, int bootstrap, long seed, Object reuse);
 
         List<Path> files();
 
@@ -126,7 +129,7 @@ public final class FineTuneService {
             long trainEnd = System.nanoTime();
             SequenceEvaluator.Outcome finalEval;
             try (Encoder encoder = Encoder.load(best, manager)) {
-                finalEval = job.score(encoder, r.bootstrap(), r.train().seed());
+                finalEval = job.score(encoder, r.bootstrap(), r.train().seed(), outcome.bestOutputs());
             }
             Map<String, Object> recorded = new TreeMap<>();
             finalEval.metrics().forEach((k, m) -> recorded.put(k, m.value()));
@@ -189,8 +192,11 @@ public final class FineTuneService {
             }
 
             @Override
-            public SequenceEvaluator.Outcome score(Encoder encoder, int bootstrap, long seed) {
-                return SequenceEvaluator.evaluate(encoder, data, eval, bootstrap, seed);
+            @SuppressWarnings("unchecked")
+            public SequenceEvaluator.Outcome score(Encoder encoder, int bootstrap, long seed, Object reuse) {
+                Map<String, double[]> predictions = reuse instanceof Map<?, ?> m ? (Map<String, double[]>) m
+                        : SequenceEvaluator.predictAll(encoder, data, eval);
+                return SequenceEvaluator.score(data, predictions, bootstrap, seed);
             }
 
             @Override
@@ -240,7 +246,7 @@ public final class FineTuneService {
         }
 
         @Override
-        public SequenceEvaluator.Outcome score(Encoder encoder, int bootstrap, long seed) {
+        public SequenceEvaluator.Outcome score(Encoder encoder, int bootstrap, long seed, Object reuse) {
             SquadTask.Outcome o = SquadTask.evaluate(encoder, split.eval(), evalWindows, bootstrap, seed);
             return new SequenceEvaluator.Outcome(o.metrics(), o.metrics().get("f1").value(), o.predictions());
         }

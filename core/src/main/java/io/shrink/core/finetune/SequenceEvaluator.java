@@ -106,11 +106,30 @@ public final class SequenceEvaluator {
      */
     public static Outcome evaluate(Encoder encoder, SequenceData data, Map<String, List<Features.Feature>> features,
                                    int bootstrap, long seed) {
+        return score(data, predictAll(encoder, data, features), bootstrap, seed);
+    }
+
+    /** Per-example outputs ({@link #predict}) on every evaluation set, by set key. */
+    public static Map<String, double[]> predictAll(Encoder encoder, SequenceData data,
+                                                   Map<String, List<Features.Feature>> features) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (String set : data.evalSets().keySet()) {
+            out.put(set, predict(encoder, features.get(set)));
+        }
+        return out;
+    }
+
+    /**
+     * Scores per-example outputs already computed ({@link #predictAll}) with the task's metrics.
+     *
+     * @param predictions by set key, one value per example of the set
+     */
+    public static Outcome score(SequenceData data, Map<String, double[]> predictions, int bootstrap, long seed) {
         Map<String, RunResult.Metric> metrics = new TreeMap<>();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Map.Entry<String, List<Example>> set : data.evalSets().entrySet()) {
             List<Example> examples = set.getValue();
-            double[] pred = predict(encoder, features.get(set.getKey()));
+            double[] pred = predictions.get(set.getKey());
             for (String name : data.metrics()) {
                 String key = data.key(name, set.getKey());
                 metrics.put(key, data.regression()

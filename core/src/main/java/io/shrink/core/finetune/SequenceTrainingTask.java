@@ -60,9 +60,10 @@ final class SequenceTrainingTask implements Trainer.Task<List<Features.Feature>>
 
     @Override
     public Trainer.Evaluation evaluate(Encoder encoder) {
-        SequenceEvaluator.Outcome o = SequenceEvaluator.evaluate(encoder, data, eval, 0, 0);
+        Map<String, double[]> predictions = SequenceEvaluator.predictAll(encoder, data, eval);
+        SequenceEvaluator.Outcome o = SequenceEvaluator.score(data, predictions, 0, 0);
         Map<String, Double> metrics = new java.util.TreeMap<>(o.values());
         metrics.put("score", o.score());
-        return new Trainer.Evaluation(o.score(), true, metrics);
+        return new Trainer.Evaluation(o.score(), true, metrics, predictions);
     }
 }

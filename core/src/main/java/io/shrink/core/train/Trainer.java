@@ -69,8 +69,14 @@ public final class Trainer {
      * @param main           the value used for best-checkpoint selection
      * @param higherIsBetter whether larger main values are better
      * @param metrics        every metric by name
+     * @param outputs        the task's per-example outputs behind the metrics (kept in memory for the best
+     *                       evaluation, so the final scoring need not run the model again), or null
      */
-    public record Evaluation(double main, boolean higherIsBetter, Map<String, Double> metrics) {
+    public record Evaluation(double main, boolean higherIsBetter, Map<String, Double> metrics, Object outputs) {
+        /** An evaluation without reusable outputs. */
+        public Evaluation(double main, boolean higherIsBetter, Map<String, Double> metrics) {
+            this(main, higherIsBetter, metrics, null);
+        }
     }
 
     /**
@@ -80,13 +86,15 @@ public final class Trainer {
      * @param best         the best weights' file (the last weights when the run never evaluated)
      * @param trainSeconds wall-clock seconds spent training in this process
      * @param paused       whether the run stopped early (see {@link #run}'s {@code stopAfter}) with a checkpoint to resume
+     * @param bestOutputs  the outputs of the evaluation that chose {@code best}, when it ran in this process; else null
      */
-    public record Outcome(TrainState state, Path best, double trainSeconds, boolean paused) {
+    public record Outcome(TrainState state, Path best, double trainSeconds, boolean paused, Object bestOutputs) {
     }
 
     private final TrainOptions options;
     private final Map<String, Object> optionMap;
     private final Progress progress;
+    private Object bestOutputs;
 
     /**
      * @param options   the optimisation settings
@@ -207,7 +215,7 @@ public final class Trainer {
             if (!paused && !Files.isRegularFile(best)) {
                 writeWeights(encoder, best);
             }
-            return new Outcome(state, best, (System.nanoTime() - started) / 1e9, paused);
+            return new Outcome(state, best, (System.nanoTime() - started) / 1e9, paused, bestOutputs);
         } catch (IOException e) {
             throw ShrinkException.failed("cannot write training checkpoint in " + runDir + ": " + e.getMessage(), e);
         } finally {
@@ -230,6 +238,7 @@ public final class Trainer {
         int bestStep = better ? step : state.bestStep();
         if (better) {
             writeWeights(encoder, runDir.resolve(BEST));
+            bestOutputs = ev.outputs();
         }
         progress.message(String.format(Locale.ROOT, "step %d: %s%s", step, ev.metrics(), better ? " (best so far)" : ""));
         return new TrainState(step, nextEpoch, nextBatch, bestScore, bestStep, history, optionMap);

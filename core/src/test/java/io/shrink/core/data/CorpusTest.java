@@ -205,4 +205,22 @@ class CorpusTest {
         assertThrows(UnsupportedOperationException.class, () -> c.documents().add("three"));
         assertThrows(UnsupportedOperationException.class, () -> c.files().clear());
     }
+
+    @Test
+    void stopsReadingAtTheLimitTrailingJsonIsAnErrorBlankTextsAreSkipped(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path f = dir.resolve("probe.txt");
+        java.nio.file.Files.write(f, new byte[] {'o', 'n', 'e', '\n', 't', 'w', 'o', '\n', (byte) 0xff, '\n'});
+        assertEquals(List.of("one", "two"), Corpus.read(f, 2).documents(), "the line after the limit is not read");
+        Path trailing = dir.resolve("t.jsonl");
+        java.nio.file.Files.writeString(trailing, "{\"text\": \"a\"}\n{\"text\": \"b\"} xyz\n");
+        io.shrink.core.ShrinkException e = org.junit.jupiter.api.Assertions.assertThrows(io.shrink.core.ShrinkException.class,
+                () -> Corpus.read(trailing, 0));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("t.jsonl:2"), e.getMessage());
+        Path blank = dir.resolve("b.jsonl");
+        java.nio.file.Files.writeString(blank, "{\"text\": \"  \"}\n{\"text\": \"\"}\n{\"text\": \"real\"}\n");
+        assertEquals(List.of("real"), Corpus.read(blank, 0).documents());
+        Path onlyBlank = dir.resolve("ob.jsonl");
+        java.nio.file.Files.writeString(onlyBlank, "{\"text\": \"  \"}\n");
+        org.junit.jupiter.api.Assertions.assertThrows(io.shrink.core.ShrinkException.class, () -> Corpus.read(onlyBlank, 0));
+    }
 }
