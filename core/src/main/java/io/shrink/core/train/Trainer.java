@@ -173,9 +173,8 @@ public final class Trainer {
                         throw ShrinkException.failed("training diverged: loss " + stepLoss + " at step " + step
                                 + "; lower the learning rate", null);
                     }
-                    double norm = clip(params, options.maxGradNorm());
                     double lr = schedule.at(step);
-                    adam.step(params, lr);
+                    double norm = adam.step(params, lr, options.maxGradNorm()); // clips, updates, zeroes gradients
                     step++;
                     bi += micro;
                     lossEma = Double.isNaN(lossEma) ? stepLoss : 0.98 * lossEma + 0.02 * stepLoss;
@@ -242,28 +241,6 @@ public final class Trainer {
         }
         progress.message(String.format(Locale.ROOT, "step %d: %s%s", step, ev.metrics(), better ? " (best so far)" : ""));
         return new TrainState(step, nextEpoch, nextBatch, bestScore, bestStep, history, optionMap);
-    }
-
-    /** Clips the global gradient norm to {@code max} (0 = only measure) and returns the norm before clipping. */
-    static double clip(Map<String, NDArray> params, double max) {
-        double sq = 0;
-        List<NDArray> grads = new ArrayList<>();
-        for (NDArray p : params.values()) {
-            if (p.hasGradient()) {
-                NDArray g = p.getGradient(); // a handle on p's gradient, same shape as p
-                grads.add(g);
-                try (NDArray squares = g.square(); NDArray s = squares.sum()) {
-                    sq += s.getFloat();
-                }
-            }
-        }
-        double norm = Math.sqrt(sq);
-        if (max > 0 && norm > max) {
-            float scale = (float) (max / (norm + 1e-6));
-            grads.forEach(g -> g.muli(scale));
-        }
-        grads.forEach(NDArray::close);
-        return norm;
     }
 
     private static void writeWeights(Encoder encoder, Path file) throws IOException {

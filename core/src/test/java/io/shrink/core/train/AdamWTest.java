@@ -12,7 +12,10 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** AdamW against torch.optim.AdamW's update written out by hand; clipping against a hand-computed norm. */
+/**
+ * AdamW against torch.optim.AdamW's update written out by hand; clipping against a hand-computed norm; a
+ * parameter with an all-zero gradient is left alone.
+ */
 class AdamWTest {
     @Test
     void twoStepsMatchHandComputedAdamW() {
@@ -74,9 +77,32 @@ class AdamWTest {
                 gc.backward(a.mul(m.create(new float[] {3f, 4f})).sum().add(b.mul(m.create(new float[] {12f})).sum()));
             }
             Map<String, NDArray> params = Map.of("a", a, "b", b);
-            assertEquals(13.0, Trainer.clip(params, 6.5), 1e-5);
+            try (AdamW adam = new AdamW(m, 0)) {
+                assertEquals(13.0, adam.clip(params, 6.5), 1e-5);
+            }
             assertArrayEquals(new float[] {1.5f, 2f}, a.getGradient().toFloatArray(), 1e-5f);
             assertArrayEquals(new float[] {6f}, b.getGradient().toFloatArray(), 1e-5f);
+        }
+    }
+
+    @Test
+    void leavesParametersWithoutGradientSignalAloneAndZeroesGradients() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch"); AdamW adam = new AdamW(m, 0.1)) {
+            NDArray used = m.create(new float[] {1f, 2f});
+            NDArray unused = m.create(new float[] {3f, 4f});
+            used.setRequiresGradient(true);
+            unused.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                gc.backward(used.mul(m.create(new float[] {1f, -1f})).sum());
+            }
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            params.put("used.weight", used);
+            params.put("unused.weight", unused);
+            // clipped from sqrt(2) to 1, then the first Adam step moves each weight by lr * sign(g), after decay
+            assertEquals(Math.sqrt(2), adam.step(params, 0.5, 1.0), 1e-6);
+            assertArrayEquals(new float[] {1f * 0.95f - 0.5f, 2f * 0.95f + 0.5f}, used.toFloatArray(), 1e-5f);
+            assertArrayEquals(new float[] {3f, 4f}, unused.toFloatArray(), "no gradient signal: no decay, no update");
+            assertArrayEquals(new float[] {0f, 0f}, used.getGradient().toFloatArray(), "gradients are zeroed");
         }
     }
 }
