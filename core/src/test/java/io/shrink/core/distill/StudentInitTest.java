@@ -175,10 +175,13 @@ class StudentInitTest {
         for (HeadConfig head : List.of(HeadConfig.none(), HeadConfig.mlm(), TinyModels.classifier("pooler"),
                 TinyModels.classifier("pre_classifier"), new HeadConfig("regression", "pooler", List.of()),
                 new HeadConfig("qa", null, List.of()))) {
-            Checkpoint student = StudentInit.fromTeacher(TinyModels.model(fourLayers(), head, 3), List.of(1, 2), true);
+            // a BERT-pooler head needs token types (a DistilBERT-style student has no pooler)
+            boolean dropTypes = !"pooler".equals(head.pooling());
+            Checkpoint student = StudentInit.fromTeacher(TinyModels.model(fourLayers(), head, 3), List.of(1, 2), dropTypes);
             Checkpoint narrow = StudentInit.narrow(student, 16, 2, 32, StudentInit.Init.TRUNCATE, 0);
             assertEquals(16, narrow.config().hiddenSize(), head.type());
-            assertEquals(0, narrow.config().typeVocabSize(), "DistilBERT style stays without token types");
+            assertEquals(dropTypes ? 0 : student.config().typeVocabSize(), narrow.config().typeVocabSize(),
+                    "the token-type choice survives narrowing");
             assertEquals(head, narrow.head());
             assertShapesAsConfigured(narrow);
         }
@@ -349,5 +352,15 @@ class StudentInitTest {
 
         assertThrows(IllegalArgumentException.class, () -> StudentInit.leadingSlice(t, new long[] {2}));
         assertThrows(IllegalArgumentException.class, () -> StudentInit.leadingSlice(v, new long[] {1, 1}));
+    }
+
+    @Test
+    void distilBertStyleStudentDropsThePoolerAndRefusesAPoolerHead() {
+        Checkpoint mlm = StudentInit.fromTeacher(TinyModels.model(fourLayers(), HeadConfig.mlm(), 3), List.of(0, 2), true);
+        assertFalse(mlm.tensors().keySet().stream().anyMatch(k -> k.startsWith("pooler.")), "DistilBERT has no pooler");
+        assertEquals("distilbert", mlm.config().family());
+        io.shrink.core.ShrinkException e = org.junit.jupiter.api.Assertions.assertThrows(io.shrink.core.ShrinkException.class,
+                () -> StudentInit.fromTeacher(TinyModels.model(fourLayers(), TinyModels.classifier("pooler"), 3), List.of(0, 2), true));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("pooler"), e.getMessage());
     }
 }
