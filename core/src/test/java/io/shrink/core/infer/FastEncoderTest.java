@@ -100,6 +100,25 @@ class FastEncoderTest {
     }
 
     @Test
+    void scratchBufferGrowsAndNeverAliasesEarlierOutputs() {
+        Checkpoint ckpt = TinyModels.model(TinyModels.bert(), HeadConfig.none(), 5);
+        try (NDManager step = manager.newSubManager();
+             Encoder encoder = Encoder.load(ckpt, step);
+             FastEncoder fast = FastEncoder.load(ckpt, step)) {
+            NDArray small = step.randomInteger(5, 40, new Shape(1, 4), ai.djl.ndarray.types.DataType.INT64);
+            NDArray big = step.randomInteger(5, 40, new Shape(5, 30), ai.djl.ndarray.types.DataType.INT64);
+            float[] smallExpected = encoder.forward(small, null, null, false, false).lastHidden().toFloatArray();
+            float[] bigExpected = encoder.forward(big, null, null, false, false).lastHidden().toFloatArray();
+            NDArray first = fast.forward(small, null, null); // (1, 4, hidden), scratch sized for 4 tokens
+            NDArray grown = fast.forward(big, null, null); // (5, 30, hidden), scratch grows to 150 tokens
+            NDArray again = fast.forward(small, null, null); // reuses the grown scratch
+            assertClose(smallExpected, first.toFloatArray(), "output of the first call after the buffer grew");
+            assertClose(bigExpected, grown.toFloatArray(), "grown call");
+            assertClose(smallExpected, again.toFloatArray(), "small call on the grown buffer");
+        }
+    }
+
+    @Test
     void matchesTheFunctionalEncoderOnAllMiniLm() throws Exception {
         Checkpoint ckpt = OnnxBertImporter.importJar(TestData.minilmJar());
         WordPieceTokenizer tok = new WordPieceTokenizer(ckpt.tokenizer());
