@@ -43,7 +43,7 @@ import static io.shrink.core.checkpoint.CanonicalNames.*;
  * <p>The two widest intermediates of every layer (the fused query-key-value product and the FFN's inner
  * activation) are written into one scratch buffer that the encoder keeps and grows, and the activation runs in
  * place there: allocating those tensors afresh on every call costs about as much as the matrix multiply that
- * fills them on this machine (a 4096 × 768 × 3072 product ran at 85–100 GFLOP/s into a new tensor, 164–179
+ * fills them on this machine (a 4096 × 768 × 3072 product ran at 85–100 GFLOP/s into a new tensor, 163–164
  * into a kept one). An instance is therefore not for concurrent use; calls on it are serialised.
  */
 public final class FastEncoder implements AutoCloseable {
