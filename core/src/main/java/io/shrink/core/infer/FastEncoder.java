@@ -72,8 +72,8 @@ public final class FastEncoder implements AutoCloseable {
         this.widest = Math.max(w, 1);
     }
 
-    /** The scratch buffer as a TorchScript argument, grown to hold (tokens, widest) floats. */
-    private synchronized IValue scratch(long tokens) {
+    /** The scratch buffer as a TorchScript argument, grown to hold (tokens, widest) floats; callers hold the lock. */
+    private IValue scratch(long tokens) {
         long need = tokens * widest;
         if (scratch == null || scratch.getShape().get(0) < need) {
             if (scratchValue != null) {
