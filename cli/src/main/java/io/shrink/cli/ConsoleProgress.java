@@ -28,9 +28,14 @@ final class ConsoleProgress implements Progress {
         this.terminal = terminal;
     }
 
-    /** A progress reporter for this process: a bar on a terminal, lines otherwise. */
+    /**
+     * A progress reporter for this process: a bar when standard error is a terminal (the launcher tests it and
+     * passes {@code -Dshrink.stderrTerminal}; without it, whether the process has a console), lines otherwise.
+     */
     static ConsoleProgress forConsole() {
-        return new ConsoleProgress(System.err, System.console() != null && System.getenv("CI") == null);
+        String stderrTerminal = System.getProperty("shrink.stderrTerminal");
+        boolean terminal = stderrTerminal != null ? Boolean.parseBoolean(stderrTerminal) : System.console() != null;
+        return new ConsoleProgress(System.err, terminal && System.getenv("CI") == null);
     }
 
     @Override
@@ -39,15 +44,18 @@ final class ConsoleProgress implements Progress {
         this.total = units;
         this.startNanos = System.nanoTime();
         this.firstDone = -1;
-        if (terminal) {
-            bar = new ProgressBarBuilder().setTaskName(phase).setInitialMax(units)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
-                    .setConsumer(new ConsoleProgressBarConsumer(err)).build();
-        }
+        close();
     }
 
     @Override
     public void update(long done, String status) {
+        if (terminal && bar == null) {
+            // drawn from the first report, so a resumed run's bar starts at its step and its ETA counts only
+            // the steps this process takes
+            bar = new ProgressBarBuilder().setTaskName(label).setInitialMax(total).startsFrom(done, Duration.ZERO)
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500)
+                    .setConsumer(new ConsoleProgressBarConsumer(err)).build();
+        }
         if (bar != null) {
             bar.stepTo(done);
             bar.setExtraMessage(" " + status);

@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
                 "  shrink distill bert-base-uncased --corpus ../shared/data/imdb/train.jsonl.gz --max-documents 5000 \\",
                 "      --max-steps 2000 --run-dir runs/general",
                 "  shrink distill bert-base-uncased --corpus docs/ --hidden 384 --init truncate --alpha-mse 1 --alpha-att 1",
-                "  shrink distill bert-base-mrpc --task mrpc --layers every-other --drop-token-types --epochs 3",
+                "  shrink distill bert-base-mrpc --task mrpc --layers every-other --epochs 3",
                 "  shrink distill minilm-squad --task squad --train-articles 0-39 --eval-articles 40-47 --layers 0,2,4"})
 public final class DistillCommand implements Callable<Integer> {
     @Spec
@@ -53,7 +53,7 @@ public final class DistillCommand implements Callable<Integer> {
     String task;
 
     @Option(names = "--corpus", paramLabel = "PATH",
-            description = "General distillation text: a file with one document per line, JSON Lines with a 'text' field (.jsonl[.gz]), or a folder of .txt files.")
+            description = "General distillation text: a file with one document per line, JSON Lines with a 'text' field (.jsonl[.gz]), or a folder of .txt files (an aclImdb folder: its train/{neg,pos,unsup} reviews).")
     Path corpus;
 
     @Option(names = "--max-documents", defaultValue = "0", description = "Read at most N corpus documents, 0 = all.")
@@ -71,10 +71,10 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--student", paramLabel = "ID", description = "Train this registry model as the student instead of creating one.")
     String student;
 
-    @Option(names = "--layers", paramLabel = "SPEC", description = "Teacher layers to copy: a list like 0,2,4,7,9,11, every-other or first:K.")
+    @Option(names = "--layers", paramLabel = "SPEC", description = "Teacher layers to copy: a list like 0,2,4,7,9,11, every-other or first:K (default: 0,2,4,7,9,11 for a 12-layer teacher, else every-other).")
     String layers;
 
-    @Option(names = "--drop-token-types", description = "DistilBERT style: no token-type embeddings (segment 0 folded into positions).")
+    @Option(names = "--drop-token-types", description = "DistilBERT style: no token-type embeddings (segment 0 folded into positions); not with a teacher whose head pools through BERT's pooler.")
     boolean dropTokenTypes;
 
     @Option(names = "--hidden", defaultValue = "0", description = "Hidden size of a narrower student, 0 = the teacher's.")

@@ -4,7 +4,7 @@ import picocli.CommandLine.Option;
 
 /** SQuAD windowing and dev-split options shared by {@code fine-tune} and {@code distill}. */
 public final class SquadOptions {
-    @Option(names = "--doc-stride", defaultValue = "128", description = "SQuAD: tokens shared by consecutive context windows (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--doc-stride", defaultValue = "128", description = "SQuAD: tokens shared by consecutive context windows, as in Hugging Face's run_qa.py (default: ${DEFAULT-VALUE}).")
     int docStride;
 
     @Option(names = "--max-query-length", defaultValue = "64", description = "SQuAD: longest question in tokens (default: ${DEFAULT-VALUE}).")

@@ -43,7 +43,7 @@ public final class TrainingOptions {
     @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples for the final 95%% intervals, 0 = none (default: ${DEFAULT-VALUE}).")
     int bootstrap;
 
-    @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory: checkpoints, result.json, predictions.jsonl (default: results/runs/<run-id>).")
+    @Option(names = {"--run-dir", "--out"}, paramLabel = "DIR", description = "Run directory: checkpoints, result.json, predictions.jsonl (default: results/runs/<run-id>).")
     Path runDir;
 
     @Option(names = "--resume", description = "Continue the interrupted run in --run-dir.")

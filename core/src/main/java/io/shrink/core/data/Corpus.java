@@ -15,11 +15,13 @@ import java.util.stream.Stream;
 /**
  * A raw text corpus for general (masked-LM) distillation: a text file with one document per line, a
  * JSON Lines file (gzipped or not) whose objects carry a {@code text} field (as {@code imdb/train.jsonl.gz}),
- * or a folder whose {@code .txt} files (searched recursively, in name order) are one document each.
+ * or a folder whose {@code .txt} files (searched recursively, in path order) are one document each. A folder in
+ * the aclImdb layout ({@code [aclImdb/]train/{neg,pos}/}) contributes only its training reviews,
+ * {@code train/{neg,pos,unsup}}: the test reviews, URL lists and vocabulary files stay out of the corpus.
  * Blank lines, blank texts and blank files are skipped; invalid UTF-8 or malformed JSON is an error naming file and line.
  *
  * @param documents the documents, in corpus order
- * @param files     every file read, in order (for provenance)
+ * @param files     the file read, or the folders read (for provenance, which hashes a folder as a whole)
  */
 public record Corpus(List<String> documents, List<Path> files) {
     private static final ObjectMapper MAPPER = new ObjectMapper()
@@ -33,12 +35,17 @@ public record Corpus(List<String> documents, List<Path> files) {
         List<String> docs = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         if (Files.isDirectory(source)) {
-            List<Path> txt;
-            try (Stream<Path> s = Files.walk(source)) {
-                txt = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".txt")).sorted().toList();
-            } catch (IOException e) {
-                throw ShrinkException.corrupt(source + ": cannot list: " + e.getMessage(), e);
+            List<Path> roots = folders(source);
+            List<Path> txt = new ArrayList<>();
+            for (Path root : roots) {
+                try (Stream<Path> s = Files.walk(root)) {
+                    s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".txt")).sorted()
+                            .forEach(txt::add);
+                } catch (IOException e) {
+                    throw ShrinkException.corrupt(root + ": cannot list: " + e.getMessage(), e);
+                }
             }
+            files.addAll(roots);
             for (Path f : txt) {
                 if (maxDocuments > 0 && docs.size() >= maxDocuments) {
                     break;
@@ -50,7 +57,6 @@ public record Corpus(List<String> documents, List<Path> files) {
                         sb.append(line).append('\n');
                     }
                 }
-                files.add(f);
                 if (!sb.toString().isBlank()) {
                     docs.add(sb.toString().strip());
                 }
@@ -72,6 +78,17 @@ public record Corpus(List<String> documents, List<Path> files) {
             throw ShrinkException.corrupt(source + ": the corpus holds no text");
         }
         return new Corpus(List.copyOf(docs), List.copyOf(files));
+    }
+
+    /** The folders a corpus folder stands for: its aclImdb training reviews, or itself. */
+    static List<Path> folders(Path source) {
+        for (Path root : List.of(source, source.resolve("aclImdb"))) {
+            Path train = root.resolve("train");
+            if (Files.isDirectory(train.resolve("pos")) && Files.isDirectory(train.resolve("neg"))) {
+                return Stream.of("neg", "pos", "unsup").map(train::resolve).filter(Files::isDirectory).toList();
+            }
+        }
+        return List.of(source);
     }
 
     private static String text(String line, TextLines lines) {

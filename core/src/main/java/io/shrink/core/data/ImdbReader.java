@@ -38,17 +38,29 @@ public final class ImdbReader {
 
     /** Reads split {@code train} or {@code test} from {@code dir}, in whichever layout it holds. */
     public static List<Example> read(Path dir, String split) {
+        List<Path> sources = sources(dir, split);
+        if (sources.size() == 1) {
+            return readJsonLines(sources.get(0));
+        }
+        return readTree(sources.get(0).getParent().getParent(), split);
+    }
+
+    /**
+     * What {@link #read} reads for a split: the one JSON Lines file, or the {@code neg} and {@code pos}
+     * directories of the tree layout (for provenance checksums).
+     */
+    public static List<Path> sources(Path dir, String split) {
         if (!split.equals("train") && !split.equals("test")) {
             throw ShrinkException.usage("IMDb has splits train and test, not '" + split + "'");
         }
         for (String name : List.of(split + ".jsonl.gz", split + ".jsonl")) {
             if (Files.isRegularFile(dir.resolve(name))) {
-                return readJsonLines(dir.resolve(name));
+                return List.of(dir.resolve(name));
             }
         }
         for (Path root : List.of(dir, dir.resolve("aclImdb"))) {
             if (Files.isDirectory(root.resolve(split).resolve("pos"))) {
-                return readTree(root, split);
+                return LABELS.stream().map(l -> root.resolve(split).resolve(l)).toList();
             }
         }
         throw ShrinkException.corrupt(dir + ": no IMDb " + split + " data; expected " + split + ".jsonl.gz, "

@@ -12,7 +12,7 @@ import java.util.Locale;
  *
  * @param ce           soft-target cross-entropy with the teacher at temperature T, times T² (for a regression
  *                     task: mean squared error to the teacher's score)
- * @param mlm          masked-LM cross-entropy on the real tokens (general distillation only)
+ * @param mlm          masked-LM cross-entropy at the masked positions (15% of the real tokens; general distillation only)
  * @param cosine       cosine embedding loss between student and teacher last hidden states (padding masked)
  * @param hiddenMse    mean squared error between mapped student and teacher hidden states (TinyBERT)
  * @param attention    KL divergence between mapped attention distributions (MiniLM)

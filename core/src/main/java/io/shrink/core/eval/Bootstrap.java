@@ -55,6 +55,27 @@ public final class Bootstrap {
     /** The 95% interval of {@code metric} with the given number of resamples and seed. */
     public static <P, R> Interval interval(Metric<P, R> metric, List<? extends P> predictions,
                                            List<? extends R> references, int resamples, long seed) {
+        double[] stats = replicates(metric, predictions, references, resamples, seed);
+        return interval(metric.compute(predictions, references), stats, seed);
+    }
+
+    /**
+     * The 95% percentile interval around {@code value} from its bootstrap replicates; replicates that are not
+     * finite (the statistic was undefined on that resample) are left out and counted.
+     */
+    public static Interval interval(double value, double[] replicates, long seed) {
+        double[] defined = Arrays.stream(replicates).filter(Double::isFinite).sorted().toArray();
+        return new Interval(value, percentile(defined, 0.025), percentile(defined, 0.975), replicates.length, seed,
+                replicates.length - defined.length);
+    }
+
+    /**
+     * {@code metric} on each of {@code resamples} bootstrap samples of the examples, in draw order ({@code NaN} where
+     * the metric is undefined). Metrics over the same examples drawn with the same seed see the same samples, so
+     * replicates of several metrics (or tasks) can be combined round by round into a replicate of a derived score.
+     */
+    public static <P, R> double[] replicates(Metric<P, R> metric, List<? extends P> predictions,
+                                             List<? extends R> references, int resamples, long seed) {
         Metric.checkSameSize(predictions, references);
         if (resamples < 1) {
             throw new IllegalArgumentException("resamples must be positive, got " + resamples);
@@ -65,10 +86,8 @@ public final class Bootstrap {
         }
         SplittableRandom random = new SplittableRandom(seed);
         double[] stats = new double[resamples];
-        double value;
         if (metric instanceof PerExampleMetric<P, R> perExample) {
             double[] scores = perExample.perExample(predictions, references);
-            value = perExample.compute(predictions, references);
             for (int b = 0; b < resamples; b++) {
                 double sum = 0;
                 for (int i = 0; i < n; i++) {
@@ -77,7 +96,6 @@ public final class Bootstrap {
                 stats[b] = sum / n;
             }
         } else {
-            value = metric.compute(predictions, references);
             List<P> p = new ArrayList<>(n);
             List<R> r = new ArrayList<>(n);
             for (int b = 0; b < resamples; b++) {
@@ -91,9 +109,7 @@ public final class Bootstrap {
                 stats[b] = metric.compute(p, r);
             }
         }
-        double[] defined = Arrays.stream(stats).filter(Double::isFinite).sorted().toArray();
-        return new Interval(value, percentile(defined, 0.025), percentile(defined, 0.975), resamples, seed,
-                resamples - defined.length);
+        return stats;
     }
 
     /** The {@code q} quantile of sorted {@code xs}, interpolating linearly (type 7); NaN when empty. */

@@ -52,4 +52,26 @@ public final class GlueScore {
         });
         return byTask.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
     }
+
+    /**
+     * Bootstrap replicates of the macro score from each task's replicates of its task score (same number of
+     * resamples, each task resampled on its own): round b's macro is the mean of the tasks' round-b scores, and
+     * is undefined ({@code NaN}) when one of them is.
+     */
+    public static double[] macroReplicates(List<double[]> taskReplicates) {
+        if (taskReplicates.isEmpty()) {
+            throw ShrinkException.usage("no GLUE task scores to average");
+        }
+        int rounds = taskReplicates.get(0).length;
+        double[] macro = new double[rounds];
+        for (double[] task : taskReplicates) {
+            if (task.length != rounds) {
+                throw new IllegalArgumentException("tasks with different numbers of resamples: " + task.length + " and " + rounds);
+            }
+            for (int b = 0; b < rounds; b++) {
+                macro[b] += task[b] / taskReplicates.size();
+            }
+        }
+        return macro;
+    }
 }

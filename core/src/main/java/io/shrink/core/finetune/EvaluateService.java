@@ -6,6 +6,7 @@ import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.data.DataDirs;
 import io.shrink.core.data.GlueTask;
+import io.shrink.core.eval.Bootstrap;
 import io.shrink.core.eval.GlueScore;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.models.ModelService;
@@ -72,6 +73,9 @@ public final class EvaluateService {
         List<Map<String, Object>> rows = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         List<String> missing = new ArrayList<>();
+        List<double[]> scoreReplicates = new ArrayList<>();
+        Map<String, Object> maxLengths = new TreeMap<>();
+        Map<String, Object> headTails = new TreeMap<>();
         boolean many = tasks.size() > 1 || r.task().equalsIgnoreCase(GLUE);
         try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch")) {
             for (String task : tasks) {
@@ -102,6 +106,9 @@ public final class EvaluateService {
                 String prefix = many ? data.name() + "/" : "";
                 o.metrics().forEach((k, m) -> metrics.put(prefix + k, m));
                 taskScores.put(data.name(), o.score());
+                scoreReplicates.add(o.scoreReplicates());
+                maxLengths.put(data.name(), maxLength);
+                headTails.put(data.name(), headTail);
                 refs.add(new RunResult.ModelRef(e.id(), e.contentSha256(), e.family(), e.parameters()));
                 for (Map<String, Object> row : o.predictions()) {
                     Map<String, Object> withTask = new LinkedHashMap<>();
@@ -123,7 +130,9 @@ public final class EvaluateService {
         details.put("taskScores", taskScores);
         if (many) {
             double macro = GlueScore.macro(taskScores);
-            metrics.put("glue_macro", RunResult.Metric.of(macro, true));
+            metrics.put("glue_macro", r.bootstrap() > 0
+                    ? Bootstrap.interval(macro, GlueScore.macroReplicates(scoreReplicates), r.seed()).toMetric(true)
+                    : RunResult.Metric.of(macro, true));
             details.put("tasksMissing", missing);
             details.put("macroOver", new ArrayList<>(taskScores.keySet()));
         }
@@ -133,7 +142,8 @@ public final class EvaluateService {
         options.put("model", r.model());
         options.put("task", r.task());
         options.put("maxExamples", r.maxExamples());
-        options.put("maxLength", r.maxLength());
+        options.put("maxLength", many ? maxLengths : maxLengths.values().iterator().next());
+        options.put("headTail", many ? headTails : headTails.values().iterator().next());
         options.put("bootstrap", r.bootstrap());
         return write(r, r.task().toLowerCase(), refs, metrics, details, options, files, rows, started, t0);
     }
@@ -148,8 +158,10 @@ public final class EvaluateService {
         List<io.shrink.core.data.SquadDataset.Question> questions = FineTuneService.take(split.eval(), r.maxExamples(), r.seed());
         Checkpoint ckpt = models.load(e.id());
         int maxLength = r.maxLength() > 0 ? r.maxLength() : trainedOption(e, "maxLength", 384);
+        int docStride = trainedOption(e, "docStride", 128);
+        int maxQueryLength = trainedOption(e, "maxQueryLength", 64);
         List<SquadFeatures.Window> windows = SquadFeatures.encode(new WordPieceTokenizer(ckpt.tokenizer()), questions,
-                maxLength, trainedOption(e, "docStride", 128), trainedOption(e, "maxQueryLength", 64), false);
+                maxLength, docStride, maxQueryLength, false);
         progress.message("evaluating " + e.id() + " on " + questions.size() + " SQuAD questions (" + windows.size() + " windows)");
         SquadTask.Outcome o;
         try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
@@ -168,6 +180,8 @@ public final class EvaluateService {
         options.put("task", "squad");
         options.put("maxExamples", r.maxExamples());
         options.put("maxLength", maxLength);
+        options.put("docStride", docStride);
+        options.put("maxQueryLength", maxQueryLength);
         options.put("evalArticles", r.evalArticles());
         options.put("bootstrap", r.bootstrap());
         return write(r, "squad", List.of(new RunResult.ModelRef(e.id(), e.contentSha256(), e.family(), e.parameters())),

@@ -47,7 +47,7 @@ public final class Features {
         return out;
     }
 
-    /** Keeps the first quarter and the last three quarters of the budget (128 + 382 at 512, as Sun et al.). */
+    /** Keeps the first quarter and the last three quarters of the budget (127 + 383 of 510 at 512; Sun et al. 2019 keep 128 + 382). */
     static Feature headTail(WordPieceTokenizer tok, String text, int maxLength, int index) {
         List<String> pieces = tok.tokenize(text);
         int budget = maxLength - 2;

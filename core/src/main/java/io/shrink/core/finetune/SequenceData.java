@@ -1,6 +1,5 @@
 package io.shrink.core.finetune;
 
-import io.shrink.core.ShrinkException;
 import io.shrink.core.data.DataDirs;
 import io.shrink.core.data.Example;
 import io.shrink.core.data.GlueReader;
@@ -8,15 +7,11 @@ import io.shrink.core.data.GlueTask;
 import io.shrink.core.data.ImdbReader;
 import io.shrink.core.eval.GlueScore;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A text classification or regression task ready for fine-tuning and evaluation: a GLUE task or IMDb,
@@ -29,7 +24,7 @@ import java.util.stream.Stream;
  * @param train      training examples
  * @param evalSets   evaluation examples by result-key suffix ("" for one set; "matched"/"mismatched" for MNLI)
  * @param metrics    metric names, as {@link io.shrink.core.eval.Metrics} knows them
- * @param files      data files read
+ * @param files      data files read (directories of the IMDb tree layout stand for every file below them)
  * @param glue       the GLUE task, or null for IMDb
  */
 public record SequenceData(String name, List<String> labels, boolean regression, List<Example> train,
@@ -54,8 +49,12 @@ public record SequenceData(String name, List<String> labels, boolean regression,
             List<Example> train = withTrain ? ImdbReader.read(dir, "train") : List.of();
             Map<String, List<Example>> eval = new LinkedHashMap<>();
             eval.put("", ImdbReader.read(dir, "test"));
-            return new SequenceData(IMDB, ImdbReader.LABELS, false, train, eval, List.of("accuracy"),
-                    filesUnder(dir), null);
+            List<Path> files = new ArrayList<>();
+            if (withTrain) {
+                files.addAll(ImdbReader.sources(dir, "train"));
+            }
+            files.addAll(ImdbReader.sources(dir, "test"));
+            return new SequenceData(IMDB, ImdbReader.LABELS, false, train, eval, List.of("accuracy"), files, null);
         }
         GlueTask glue = GlueTask.of(task);
         Path dir = DataDirs.resolve(DataDirs.Kind.GLUE, dataDir);
@@ -72,15 +71,6 @@ public record SequenceData(String name, List<String> labels, boolean regression,
         }
         List<String> labels = glue.regression() ? List.of("score") : glue.labels();
         return new SequenceData(glue.name(), labels, glue.regression(), train, eval, glue.metrics(), files, glue);
-    }
-
-    private static List<Path> filesUnder(Path dir) {
-        try (Stream<Path> s = Files.walk(dir, 1)) {
-            return s.filter(Files::isRegularFile)
-                    .filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).contains("jsonl")).sorted().toList();
-        } catch (IOException e) {
-            throw ShrinkException.corrupt(dir + ": cannot list (" + e.getMessage() + ")");
-        }
     }
 
     /** The result key of a metric on an evaluation set, e.g. {@code accuracy_matched}. */

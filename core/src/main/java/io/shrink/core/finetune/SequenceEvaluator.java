@@ -34,8 +34,16 @@ public final class SequenceEvaluator {
      * @param metrics     metric values (with intervals when bootstrapped) by result key
      * @param score       the task score (GLUE leaderboard style; accuracy for IMDb)
      * @param predictions one row per example: set, id, file:line, prediction, gold
+     * @param scoreReplicates the task score on each bootstrap resample, in draw order (null without bootstrap):
+     *                        what a bootstrap interval of a score combining several tasks (the GLUE macro) is built from
      */
-    public record Outcome(Map<String, RunResult.Metric> metrics, double score, List<Map<String, Object>> predictions) {
+    public record Outcome(Map<String, RunResult.Metric> metrics, double score, List<Map<String, Object>> predictions,
+                          double[] scoreReplicates) {
+        /** An outcome without bootstrap replicates of its score. */
+        public Outcome(Map<String, RunResult.Metric> metrics, double score, List<Map<String, Object>> predictions) {
+            this(metrics, score, predictions, null);
+        }
+
         /** The point values only. */
         public Map<String, Double> values() {
             Map<String, Double> v = new TreeMap<>();
@@ -126,6 +134,7 @@ public final class SequenceEvaluator {
      */
     public static Outcome score(SequenceData data, Map<String, double[]> predictions, int bootstrap, long seed) {
         Map<String, RunResult.Metric> metrics = new TreeMap<>();
+        Map<String, double[]> replicates = new TreeMap<>();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Map.Entry<String, List<Example>> set : data.evalSets().entrySet()) {
             List<Example> examples = set.getValue();
@@ -133,8 +142,8 @@ public final class SequenceEvaluator {
             for (String name : data.metrics()) {
                 String key = data.key(name, set.getKey());
                 metrics.put(key, data.regression()
-                        ? score(Metrics.regression(name), boxed(pred), targets(examples), bootstrap, seed)
-                        : score(Metrics.classification(name), ints(pred), labels(examples), bootstrap, seed));
+                        ? score(Metrics.regression(name), boxed(pred), targets(examples), bootstrap, seed, key, replicates)
+                        : score(Metrics.classification(name), ints(pred), labels(examples), bootstrap, seed, key, replicates));
             }
             for (int i = 0; i < examples.size(); i++) {
                 Example e = examples.get(i);
@@ -154,12 +163,27 @@ public final class SequenceEvaluator {
         }
         Map<String, Double> values = new TreeMap<>();
         metrics.forEach((k, m) -> values.put(k, m.value()));
-        return new Outcome(metrics, data.score(values), rows);
+        double[] scoreReplicates = null;
+        if (bootstrap > 0) {
+            // every metric of a set was drawn with the same seed, so round b of each saw the same resample
+            scoreReplicates = new double[bootstrap];
+            for (int b = 0; b < bootstrap; b++) {
+                Map<String, Double> round = new TreeMap<>();
+                for (Map.Entry<String, double[]> r : replicates.entrySet()) {
+                    round.put(r.getKey(), r.getValue()[b]);
+                }
+                scoreReplicates[b] = data.score(round);
+            }
+        }
+        return new Outcome(metrics, data.score(values), rows, scoreReplicates);
     }
 
-    private static <P, R> RunResult.Metric score(Metric<P, R> metric, List<P> pred, List<R> gold, int bootstrap, long seed) {
+    private static <P, R> RunResult.Metric score(Metric<P, R> metric, List<P> pred, List<R> gold, int bootstrap, long seed,
+                                                 String key, Map<String, double[]> replicates) {
         if (bootstrap > 0) {
-            return Bootstrap.interval(metric, pred, gold, bootstrap, seed).toMetric(metric.higherIsBetter());
+            double[] stats = Bootstrap.replicates(metric, pred, gold, bootstrap, seed);
+            replicates.put(key, stats);
+            return Bootstrap.interval(metric.compute(pred, gold), stats, seed).toMetric(metric.higherIsBetter());
         }
         return RunResult.Metric.of(metric.compute(pred, gold), metric.higherIsBetter());
     }

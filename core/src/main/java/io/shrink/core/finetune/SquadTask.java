@@ -136,8 +136,21 @@ public final class SquadTask implements Trainer.Task<List<SquadFeatures.Window>>
                 : RunResult.Metric.of(m.compute(p, g), true);
     }
 
-    /** The best span of one window (top starts x top ends, inside the context, at most 30 tokens). */
-    private static void decode(SquadFeatures.Window w, List<SquadDataset.Question> questions, float[] st, float[] en,
+    /**
+     * Folds one window's best span into its question's best so far (as Hugging Face's {@code run_qa.py} post-processing
+     * does for SQuAD v1.1): the {@link #N_BEST} highest start logits times the {@link #N_BEST} highest end logits,
+     * keeping spans that lie inside the context, end at or after their start and span at most
+     * {@link #MAX_ANSWER_TOKENS} tokens, scored by start + end logit; the answer is the context text from the start
+     * token's first character to the end token's last. There is no "max context" check: a span seen by two windows
+     * counts with whichever window scores it higher.
+     *
+     * @param st        start logits of the batch, row-major
+     * @param en        end logits of the batch, row-major
+     * @param base      offset of this window's row in {@code st} and {@code en}
+     * @param best      per question, the best answer text so far (updated)
+     * @param bestScore per question, the best span score so far (updated)
+     */
+    static void decode(SquadFeatures.Window w, List<SquadDataset.Question> questions, float[] st, float[] en,
                                int base, String[] best, double[] bestScore) {
         int n = w.ids().length;
         Integer[] idx = new Integer[n];

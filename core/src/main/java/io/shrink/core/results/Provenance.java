@@ -6,17 +6,21 @@ import io.shrink.core.util.Versions;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Everything needed to reproduce a result: versions of shrink and the stack, the git commit, the
@@ -29,26 +33,53 @@ import java.util.concurrent.TimeUnit;
  * @param threads       intra-op threads PyTorch used
  * @param seed          the run's seed, or null when the run is not random
  * @param options       every resolved option, by name (sorted)
- * @param dataFiles     each data file read, with its size and SHA-256
+ * @param dataFiles     each data file (or data directory) read, with its size and SHA-256
  */
 @JsonPropertyOrder({"shrinkVersion", "gitCommit", "versions", "hardware", "threads", "seed", "options", "dataFiles"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Provenance(String shrinkVersion, String gitCommit, Map<String, String> versions, Hardware hardware,
                          int threads, Long seed, Map<String, Object> options, List<DataFile> dataFiles) {
 
-    /** A data file read by the run. */
+    /**
+     * A data file read by the run. A directory (the IMDb tree layout: thousands of small files) is summarised
+     * by one entry: its bytes are the total, and its SHA-256 is that of the listing {@code sha256sum} prints
+     * for every regular file below it, by relative path in byte order, i.e. of
+     * {@code cd DIR && find . -type f | sed 's|^\./||' | LC_ALL=C sort | xargs -d '\n' sha256sum}.
+     */
     @JsonPropertyOrder({"path", "bytes", "sha256"})
     public record DataFile(String path, long bytes, String sha256) {
-        /** Hashes a file. */
+        /** Hashes a file, or a directory as described above. */
         public static DataFile of(Path file) throws IOException {
+            String path = file.toAbsolutePath().normalize().toString();
+            if (!Files.isDirectory(file)) {
+                return new DataFile(path, Files.size(file), digest(file));
+            }
+            List<Path> files;
+            try (Stream<Path> walk = Files.walk(file)) {
+                files = walk.filter(Files::isRegularFile).toList();
+            }
+            List<String> relative = new ArrayList<>();
+            for (Path f : files) {
+                relative.add(file.relativize(f).toString().replace(java.io.File.separatorChar, '/'));
+            }
+            relative.sort(Comparator.comparing(r -> r.getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned));
+            MessageDigest listing = sha();
+            long bytes = 0;
+            for (String r : relative) {
+                Path f = file.resolve(r);
+                bytes += Files.size(f);
+                listing.update((digest(f) + "  " + r + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            return new DataFile(path, bytes, HexFormat.of().formatHex(listing.digest()));
+        }
+
+        private static String digest(Path file) throws IOException {
             try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha())) {
                 byte[] buf = new byte[1 << 16];
                 while (in.read(buf) >= 0) {
                     // reading is all the digest needs
                 }
-                MessageDigest md = ((DigestInputStream) in).getMessageDigest();
-                return new DataFile(file.toAbsolutePath().normalize().toString(), Files.size(file),
-                        HexFormat.of().formatHex(md.digest()));
+                return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
             }
         }
     }

@@ -96,8 +96,29 @@ class CorpusTest {
         Corpus c = Corpus.read(dir, 0);
         // one document per file, lines joined with newlines, surrounding blanks removed; the blank file adds none
         assertEquals(List.of("line one\n\nline two", "bee document", "sea", "dee"), c.documents());
-        assertEquals(List.of(dir.resolve("a.txt"), dir.resolve("b.txt"), dir.resolve("empty.txt"),
-                dir.resolve("sub/c.txt"), dir.resolve("sub/deeper/d.txt")), c.files());
+        assertEquals(List.of(dir), c.files(), "a folder is recorded (and hashed) as a whole");
+    }
+
+    @Test
+    void anAclImdbFolderContributesOnlyItsTrainingReviews() throws IOException {
+        Path root = tmp.resolve("imdb");
+        Path acl = root.resolve("aclImdb");
+        for (String d : List.of("train/neg", "train/pos", "train/unsup", "test/pos", "test/neg")) {
+            Files.createDirectories(acl.resolve(d));
+        }
+        Files.writeString(acl.resolve("train/neg/1_2.txt"), "bad film");
+        Files.writeString(acl.resolve("train/pos/2_9.txt"), "good film");
+        Files.writeString(acl.resolve("train/unsup/3_0.txt"), "some film");
+        Files.writeString(acl.resolve("test/pos/4_10.txt"), "held-out review");
+        Files.writeString(acl.resolve("train/urls_pos.txt"), "http://www.imdb.com/title/tt0453418/usercomments");
+        Files.writeString(acl.resolve("imdbEr.txt"), "0.0490972013402");
+
+        for (Path source : List.of(root, acl)) {
+            Corpus c = Corpus.read(source, 0);
+            assertEquals(List.of("bad film", "good film", "some film"), c.documents());
+            assertEquals(List.of(acl.resolve("train/neg"), acl.resolve("train/pos"), acl.resolve("train/unsup")),
+                    c.files());
+        }
     }
 
     @Test
@@ -118,7 +139,7 @@ class CorpusTest {
         }
         Corpus c = Corpus.read(dir, 2);
         assertEquals(List.of("doc 1", "doc 2"), c.documents());
-        assertEquals(List.of(dir.resolve("1.txt"), dir.resolve("2.txt")), c.files(), "only the files read");
+        assertEquals(List.of(dir), c.files());
     }
 
     @Test

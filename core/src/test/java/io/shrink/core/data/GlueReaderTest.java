@@ -77,6 +77,45 @@ class GlueReaderTest {
     }
 
     @Test
+    void colaSst2MrpcStsbRteFixtures() throws Exception {
+        List<Example> cola = GlueReader.read(fixtures(), GlueTask.COLA, "train");
+        assertEquals(List.of(1, 0, 1), cola.stream().map(Example::label).toList());
+        assertEquals("She said \"stop\" twice.", cola.get(2).textA(), "no header, no quote processing");
+        assertEquals(1, cola.get(0).line(), "headerless: the first row is line 1");
+        assertNull(cola.get(0).textB());
+        assertEquals(List.of(0, 1), GlueReader.read(fixtures(), GlueTask.COLA, "dev").stream().map(Example::label).toList());
+        Example colaTest = GlueReader.read(fixtures(), GlueTask.COLA, "test").get(0);
+        assertFalse(colaTest.labelled(), "CoLA's test file has a header and no label");
+        assertEquals("They has gone.", colaTest.textA());
+
+        List<Example> sst = GlueReader.read(fixtures(), GlueTask.SST2, "dev");
+        assertEquals(List.of(1, 0, 1), sst.stream().map(Example::label).toList());
+        assertEquals("an odd , lovely thing ", sst.get(2).textA(), "the trailing space is kept");
+        assertEquals("flat and \"clever\" only in theory ", GlueReader.read(fixtures(), GlueTask.SST2, "train").get(1).textA());
+
+        List<Example> mrpc = GlueReader.read(fixtures(), GlueTask.MRPC, "train");
+        assertEquals(List.of(1, 0), mrpc.stream().map(Example::label).toList(), "the BOM does not hide the Quality column");
+        assertEquals("She said \" no \" in 2004 .", mrpc.get(1).textB());
+        assertEquals(3, mrpc.get(1).line());
+        assertEquals(List.of(0, 1), GlueReader.read(fixtures(), GlueTask.MRPC, "dev").stream().map(Example::label).toList());
+        assertFalse(GlueReader.read(fixtures(), GlueTask.MRPC, "test").get(0).labelled());
+
+        List<Example> stsb = GlueReader.read(fixtures(), GlueTask.STSB, "dev");
+        assertEquals(List.of(5.0, 1.25), stsb.stream().map(Example::target).toList(), "float scores");
+        assertTrue(stsb.stream().allMatch(e -> e.label() == Example.UNLABELLED && e.labelled()));
+        assertEquals("It is \"fine\".", stsb.get(1).textA());
+        assertEquals(0.0, GlueReader.read(fixtures(), GlueTask.STSB, "train").get(1).target());
+        assertFalse(GlueReader.read(fixtures(), GlueTask.STSB, "test").get(0).labelled());
+
+        List<Example> rte = GlueReader.read(fixtures(), GlueTask.RTE, "dev");
+        assertEquals(List.of(1, 0), rte.stream().map(Example::label).toList(), "entailment = 0, not_entailment = 1");
+        assertEquals("Anna owns a car.", rte.get(1).textB());
+        assertEquals("The museum, founded in 1901, holds 300 paintings.",
+                GlueReader.read(fixtures(), GlueTask.RTE, "train").get(0).textA());
+        assertFalse(GlueReader.read(fixtures(), GlueTask.RTE, "test").get(0).labelled());
+    }
+
+    @Test
     void realDataRowCounts() {
         Path glue = TestData.dataDir().resolve("glue");
         Map<GlueTask, int[]> counts = Map.of(

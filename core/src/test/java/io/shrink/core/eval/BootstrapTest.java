@@ -30,6 +30,49 @@ class BootstrapTest {
         return out;
     }
 
+    /** Accuracy computed from the whole lists, so the bootstrap cannot take its per-example shortcut. */
+    private static final Metric<Integer, Integer> WHOLE_LIST_ACCURACY = new Metric<>() {
+        @Override
+        public String name() {
+            return "accuracy (whole list)";
+        }
+
+        @Override
+        public boolean higherIsBetter() {
+            return true;
+        }
+
+        @Override
+        public double compute(List<? extends Integer> p, List<? extends Integer> r) {
+            return ClassificationMetrics.ACCURACY.compute(p, r);
+        }
+    };
+
+    @Test
+    void replicatesOfMetricsDrawnWithOneSeedSeeTheSameResamples() {
+        List<Integer> gold = labels(300, 7);
+        List<Integer> pred = noisy(gold);
+        double[] fast = Bootstrap.replicates(ClassificationMetrics.ACCURACY, pred, gold, 200, 11);
+        double[] slow = Bootstrap.replicates(WHOLE_LIST_ACCURACY, pred, gold, 200, 11);
+        assertEquals(200, fast.length);
+        for (int b = 0; b < fast.length; b++) {
+            assertEquals(slow[b], fast[b], 1e-12, "round " + b);
+        }
+        Bootstrap.Interval fromReplicates = Bootstrap.interval(0.8, fast, 11);
+        assertEquals(Bootstrap.interval(ClassificationMetrics.ACCURACY, pred, gold, 200, 11), fromReplicates);
+        assertEquals(0.8, fromReplicates.value(), 1e-12);
+    }
+
+    @Test
+    void intervalFromReplicatesLeavesOutUndefinedRounds() {
+        Bootstrap.Interval i = Bootstrap.interval(0.5, new double[] {0.1, Double.NaN, 0.9, 0.5, 0.3}, 3);
+        // defined, sorted: 0.1 0.3 0.5 0.9; type 7: h = 3 * 0.025 = 0.075 -> 0.1 + 0.075 * 0.2; h = 2.925 -> 0.5 + 0.925 * 0.4
+        assertEquals(0.115, i.low(), 1e-12);
+        assertEquals(0.87, i.high(), 1e-12);
+        assertEquals(5, i.resamples());
+        assertEquals(1, i.undefined());
+    }
+
     @Test
     void intervalContainsValueAndRepeats() {
         List<Integer> gold = labels(500, 1);

@@ -130,4 +130,15 @@ class MetricsTest {
         assertEquals(2.555 / 3, GlueScore.macro(Map.of("MRPC", 0.85, "sts-b", 0.87, "mnli", 0.835)), EPS);
         assertThrows(ShrinkException.class, () -> GlueScore.macro(Map.of("sst2", 0.9, "SST-2", 0.9)));
     }
+
+    @Test
+    void glueMacroReplicatesAverageTheTasksRoundByRound() {
+        double[] macro = GlueScore.macroReplicates(List.of(new double[] {0.8, 0.6, 0.7}, new double[] {0.4, Double.NaN, 0.5}));
+        assertEquals(0.6, macro[0], EPS);
+        assertTrue(Double.isNaN(macro[1]), "a round where one task is undefined is undefined");
+        assertEquals(0.6, macro[2], EPS);
+        assertThrows(IllegalArgumentException.class,
+                () -> GlueScore.macroReplicates(List.of(new double[] {0.1}, new double[] {0.2, 0.3})));
+        assertThrows(ShrinkException.class, () -> GlueScore.macroReplicates(List.of()));
+    }
 }
