@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
                 "12-layer teacher, as the released DistilBERT; also every-other or first:K). --hidden makes it",
                 "narrower (TinyBERT style) with weights truncated from the teacher or random (--init); hidden-state",
                 "losses then go through a learned projection. Hidden-state MSE and attention KL compare student",
-                "layer i with the teacher layer it was copied from. Checkpoints resume exactly (--run-dir DIR --resume)."},
+                "layer i with the teacher layer it was copied from (the cosine loss too with --cos-layers mapped).",
+                "Checkpoints resume exactly (--run-dir DIR --resume)."},
         footerHeading = "%nExamples:%n",
         footer = {"  shrink distill bert-base-sst2 --task sst2 --glue-dir ../shared/data/glue --id distil-sst2",
                 "  shrink distill bert-base-sst2 --task sst2 --alpha-ce 0 --alpha-hard 1 --id no-kd-sst2   # no distillation",
@@ -96,8 +97,12 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--alpha-mlm", paramLabel = "W", description = "Masked-LM loss weight (general 2.0).")
     Double alphaMlm;
 
-    @Option(names = "--alpha-cos", paramLabel = "W", description = "Cosine loss weight on last hidden states (general 1.0, task 0).")
+    @Option(names = "--alpha-cos", paramLabel = "W", description = "Cosine loss weight on hidden states (general 1.0, task 0).")
     Double alphaCos;
+
+    @Option(names = "--cos-layers", paramLabel = "WHICH", defaultValue = "last",
+            description = "Hidden states the cosine loss compares: last (DistilBERT) or mapped (every student layer with the teacher layer it came from, embeddings included, averaged) (default: ${DEFAULT-VALUE}).")
+    String cosLayers;
 
     @Option(names = "--alpha-mse", paramLabel = "W", description = "Hidden-state MSE weight on mapped layers (default 0).")
     Double alphaMse;
@@ -166,7 +171,7 @@ public final class DistillCommand implements Callable<Integer> {
         ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
         TrainOptions train = training.toOptions(lr);
         LossWeights weights = LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard,
-                temperature, ceMaskedOnly);
+                temperature, ceMaskedOnly, cosLayers);
         DistillRequest request = new DistillRequest(teacher, student, layers, dropTokenTypes, hidden, heads, ffn, how,
                 general ? null : task, general ? null : data.forTask(task), corpus, maxDocuments, evalChunks, id, train,
                 weights, maxLength, headTail, maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, cacheDir, training.stopAfter,

@@ -348,10 +348,7 @@ public final class DistillService {
                         + "describe a new one: use one or the other");
             }
             s = models.load(r.student());
-            if (!s.head().type().equals(teacher.head().type()) || !s.head().labels().equals(teacher.head().labels())) {
-                throw ShrinkException.usage("student '" + r.student() + "' has head '" + s.head().type()
-                        + "', the teacher '" + teacher.head().type() + "': they must match");
-            }
+            StudentInit.checkCompatible(teacher, s, r.student());
             int m = s.config().numLayers();
             for (int i = 1; i <= m; i++) {
                 map.add(new int[] {i, (int) Math.round((double) i * tc.numLayers() / m)});

@@ -13,16 +13,29 @@ import java.util.Locale;
  * @param ce           soft-target cross-entropy with the teacher at temperature T, times T² (for a regression
  *                     task: mean squared error to the teacher's score)
  * @param mlm          masked-LM cross-entropy at the masked positions (15% of the real tokens; general distillation only)
- * @param cosine       cosine embedding loss between student and teacher last hidden states (padding masked)
+ * @param cosine       cosine embedding loss between student and teacher hidden states (padding masked)
  * @param hiddenMse    mean squared error between mapped student and teacher hidden states (TinyBERT)
  * @param attention    KL divergence between mapped attention distributions (MiniLM)
  * @param hard         cross-entropy with the gold labels (mean squared error for regression); task distillation only
  * @param temperature  softmax temperature T of the soft targets
  * @param ceMaskedOnly general distillation: soft targets only at the masked positions (default: every real token)
+ * @param cosineLayers which hidden states the cosine loss compares: {@link #LAST} (DistilBERT: the last layer's) or
+ *                     {@link #MAPPED} (every mapped pair of layers, embeddings included, averaged)
  */
-@JsonPropertyOrder({"ce", "mlm", "cosine", "hiddenMse", "attention", "hard", "temperature", "ceMaskedOnly"})
+@JsonPropertyOrder({"ce", "mlm", "cosine", "cosineLayers", "hiddenMse", "attention", "hard", "temperature", "ceMaskedOnly"})
 public record LossWeights(double ce, double mlm, double cosine, double hiddenMse, double attention, double hard,
-                          double temperature, boolean ceMaskedOnly) {
+                          double temperature, boolean ceMaskedOnly, String cosineLayers) {
+    /** {@link #cosineLayers}: the last hidden states only, as DistilBERT. */
+    public static final String LAST = "last";
+    /** {@link #cosineLayers}: every mapped pair of hidden states, averaged. */
+    public static final String MAPPED = "mapped";
+
+    /** Weights whose cosine loss compares the last hidden states. */
+    public LossWeights(double ce, double mlm, double cosine, double hiddenMse, double attention, double hard,
+                       double temperature, boolean ceMaskedOnly) {
+        this(ce, mlm, cosine, hiddenMse, attention, hard, temperature, ceMaskedOnly, LAST);
+    }
+
     /** The released DistilBERT recipe (Sanh et al. 2019): CE 5.0, MLM 2.0, cosine 1.0, T = 2. */
     public static final LossWeights GENERAL = new LossWeights(5.0, 2.0, 1.0, 0, 0, 0, 2.0, false);
     /**
@@ -34,9 +47,22 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
     /** The defaults of a mode with any given value (non-null) replacing the default. */
     public static LossWeights resolve(boolean general, Double ce, Double mlm, Double cosine, Double hiddenMse,
                                       Double attention, Double hard, Double temperature, boolean ceMaskedOnly) {
+        return resolve(general, ce, mlm, cosine, hiddenMse, attention, hard, temperature, ceMaskedOnly, null);
+    }
+
+    /** As {@link #resolve(boolean, Double, Double, Double, Double, Double, Double, Double, boolean)}, with the cosine layers (null: last). */
+    public static LossWeights resolve(boolean general, Double ce, Double mlm, Double cosine, Double hiddenMse,
+                                      Double attention, Double hard, Double temperature, boolean ceMaskedOnly,
+                                      String cosineLayers) {
         LossWeights d = general ? GENERAL : TASK;
         return new LossWeights(or(ce, d.ce), or(mlm, d.mlm), or(cosine, d.cosine), or(hiddenMse, d.hiddenMse),
-                or(attention, d.attention), or(hard, d.hard), or(temperature, d.temperature), ceMaskedOnly);
+                or(attention, d.attention), or(hard, d.hard), or(temperature, d.temperature), ceMaskedOnly,
+                cosineLayers == null ? LAST : cosineLayers.toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether the cosine loss compares every mapped pair of hidden states rather than the last ones. */
+    public boolean cosineOnMappedLayers() {
+        return MAPPED.equals(cosineLayers);
     }
 
     private static double or(Double v, double d) {
@@ -54,6 +80,9 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
         }
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             bad.add("temperature " + temperature + " (expected > 0)");
+        }
+        if (!LAST.equals(cosineLayers) && !MAPPED.equals(cosineLayers)) {
+            bad.add("--cos-layers must be last or mapped, not '" + cosineLayers + "'");
         }
         if (ce + mlm + cosine + hiddenMse + attention + hard <= 0) {
             bad.add("every loss weight is 0");
@@ -86,7 +115,7 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
             parts.add(String.format(Locale.ROOT, "masked-LM %.2f", mlm));
         }
         if (cosine > 0) {
-            parts.add(String.format(Locale.ROOT, "cosine %.2f", cosine));
+            parts.add(String.format(Locale.ROOT, "cosine %.2f%s", cosine, cosineOnMappedLayers() ? " (mapped layers)" : ""));
         }
         if (hiddenMse > 0) {
             parts.add(String.format(Locale.ROOT, "hidden MSE %.2f", hiddenMse));

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * The loss terms comparing student and teacher states, shared by general and task distillation: cosine on
- * the last hidden states, MSE on mapped hidden states and KL on mapped attention distributions. When the
+ * the last hidden states (or on every mapped pair, averaged), MSE on mapped hidden states and KL on mapped
+ * attention distributions. When the
  * student is narrower, its states pass through a learned projection to the teacher's width first. Also
  * keeps running averages of every term for the progress line.
  */
@@ -33,7 +34,7 @@ final class StateLosses {
     }
 
     boolean keepHidden() {
-        return w.hiddenMse() > 0;
+        return w.hiddenMse() > 0 || (w.cosine() > 0 && w.cosineOnMappedLayers());
     }
 
     boolean keepAttention() {
@@ -49,7 +50,17 @@ final class StateLosses {
      * @param mask    (batch, seq) attention mask
      */
     NDArray add(NDArray total, Encoder student, Encoder.Output so, Encoder.Output to, long[] realPos, NDArray mask) {
-        if (w.cosine() > 0) {
+        if (w.cosine() > 0 && w.cosineOnMappedLayers()) {
+            NDArray sum = null;
+            for (int[] pair : layerMap) {
+                NDArray s = project(student, DistillLosses.rows(so.hiddenStates().get(pair[0]), realPos)); // (n, hiddenT)
+                NDArray t = DistillLosses.rows(to.hiddenStates().get(pair[1]), realPos); // (n, hiddenT)
+                NDArray l = DistillLosses.cosine(s, t);
+                sum = sum == null ? l : sum.add(l);
+            }
+            NDArray mean = sum.div(DistillLosses.scalar(sum.getManager(), layerMap.size()));
+            total = total.add(term("cos", mean, w.cosine()));
+        } else if (w.cosine() > 0) {
             NDArray s = project(student, DistillLosses.rows(so.lastHidden(), realPos)); // (n, hiddenT)
             NDArray t = DistillLosses.rows(to.lastHidden(), realPos); // (n, hiddenT)
             total = total.add(term("cos", DistillLosses.cosine(s, t), w.cosine()));
@@ -111,7 +122,7 @@ final class StateLosses {
             NDArray tMask = moved(mask, tm);
             Encoder.Output to = teacher.forward(tIds, tTypes, tMask, false, keepHidden(), keepAttention());
             NDArray e = extra == null ? null : keep(extra.apply(to), step);
-            NDArray last = w.cosine() > 0 ? keep(to.lastHidden(), step) : null;
+            NDArray last = w.cosine() > 0 && !w.cosineOnMappedLayers() ? keep(to.lastHidden(), step) : null;
             List<NDArray> hidden = null;
             List<NDArray> att = null;
             if (keepHidden()) {

@@ -151,4 +151,31 @@ public final class StudentInit {
         }
         return new FloatTensor(positions.name(), positions.shape(), p);
     }
+
+    /**
+     * Checks that an existing model can be trained as {@code teacher}'s student: the same head (type and labels), and
+     * the same tokenizer (vocabulary and casing), since both read the same token ids and the student learns from
+     * the teacher's outputs position by position. Throws a usage error naming the difference.
+     */
+    public static void checkCompatible(Checkpoint teacher, Checkpoint student, String studentId) {
+        if (!student.head().type().equals(teacher.head().type()) || !student.head().labels().equals(teacher.head().labels())) {
+            throw ShrinkException.usage("student '" + studentId + "' has head '" + student.head().type() + "' "
+                    + student.head().labels() + ", the teacher '" + teacher.head().type() + "' " + teacher.head().labels()
+                    + ": they must match");
+        }
+        if (student.tokenizer().lowercase() != teacher.tokenizer().lowercase()) {
+            throw ShrinkException.usage("student '" + studentId + "' is " + (student.tokenizer().lowercase() ? "uncased" : "cased")
+                    + " and the teacher is not: they must share one tokenizer");
+        }
+        if (!student.tokenizer().vocab().equals(teacher.tokenizer().vocab())) {
+            List<String> sv = student.tokenizer().vocab();
+            List<String> tv = teacher.tokenizer().vocab();
+            int at = 0;
+            while (at < Math.min(sv.size(), tv.size()) && sv.get(at).equals(tv.get(at))) {
+                at++;
+            }
+            throw ShrinkException.usage("student '" + studentId + "' has another vocabulary than the teacher (" + sv.size()
+                    + " and " + tv.size() + " tokens, first difference at id " + at + "): they must share one tokenizer");
+        }
+    }
 }

@@ -171,7 +171,7 @@ class LossWeightsTest {
     @Test
     void serialisesInDeclaredOrder() throws JsonProcessingException {
         // the order the lineage and results record
-        assertEquals("{\"ce\":5.0,\"mlm\":2.0,\"cosine\":1.0,\"hiddenMse\":0.0,\"attention\":0.0,\"hard\":0.0,"
+        assertEquals("{\"ce\":5.0,\"mlm\":2.0,\"cosine\":1.0,\"cosineLayers\":\"last\",\"hiddenMse\":0.0,\"attention\":0.0,\"hard\":0.0,"
                 + "\"temperature\":2.0,\"ceMaskedOnly\":false}", Json.COMPACT.writeValueAsString(LossWeights.GENERAL));
     }
 }

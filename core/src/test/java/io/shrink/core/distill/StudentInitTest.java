@@ -363,4 +363,29 @@ class StudentInitTest {
                 () -> StudentInit.fromTeacher(TinyModels.model(fourLayers(), TinyModels.classifier("pooler"), 3), List.of(0, 2), true));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("pooler"), e.getMessage());
     }
+
+    @Test
+    void anExistingStudentMustShareTheTeachersHeadAndTokenizer() {
+        Checkpoint teacher = TinyModels.model(TinyModels.bert(), TinyModels.classifier("pooler"), 1);
+        Checkpoint same = TinyModels.model(TinyModels.distilbert(), TinyModels.classifier("pre_classifier"), 2);
+        StudentInit.checkCompatible(teacher, same, "s");
+
+        Checkpoint otherLabels = TinyModels.model(TinyModels.bert(),
+                new HeadConfig("classification", "pooler", List.of("a", "b", "c")), 3);
+        assertTrue(assertThrows(ShrinkException.class, () -> StudentInit.checkCompatible(teacher, otherLabels, "s"))
+                .getMessage().contains("they must match"));
+
+        List<String> vocab = new java.util.ArrayList<>(TinyModels.vocab().vocab());
+        vocab.set(80, "zebra");
+        Checkpoint otherVocab = new Checkpoint(same.config(), same.head(), same.tensors(),
+                new io.shrink.core.tokenize.TokenizerSpec(vocab, true));
+        ShrinkException e = assertThrows(ShrinkException.class, () -> StudentInit.checkCompatible(teacher, otherVocab, "s"));
+        assertEquals(ShrinkException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().contains("first difference at id 80"), e.getMessage());
+
+        Checkpoint cased = new Checkpoint(same.config(), same.head(), same.tensors(),
+                new io.shrink.core.tokenize.TokenizerSpec(TinyModels.vocab().vocab(), false));
+        assertTrue(assertThrows(ShrinkException.class, () -> StudentInit.checkCompatible(teacher, cased, "s"))
+                .getMessage().contains("cased"));
+    }
 }
