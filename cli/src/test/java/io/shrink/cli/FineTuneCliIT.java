@@ -75,7 +75,12 @@ class FineTuneCliIT {
         Shrink.Run glueEval = Shrink.run(reg, "evaluate", "tiny", "--task", "glue", "--glue-dir", glue.toString(), "--json",
                 "--out", tmp.resolve("glue-eval").toString());
         assertEquals(0, glueEval.code(), glueEval.toString());
-        assertTrue(JSON.readTree(glueEval.out()).get("metrics").has("glue_macro"), glueEval.out());
+        JsonNode glueResult = JSON.readTree(glueEval.out());
+        JsonNode macro = glueResult.get("metrics").get("glue_macro");
+        assertTrue(macro != null && macro.has("ciLow") && macro.has("ciHigh"), "the macro score has its interval: " + glueEval.out());
+        assertTrue(macro.get("ciLow").asDouble() <= macro.get("value").asDouble()
+                && macro.get("value").asDouble() <= macro.get("ciHigh").asDouble(), macro.toString());
+        assertTrue(glueResult.get("provenance").get("options").get("maxLength").isObject(), "resolved per task");
 
         Shrink.Run wrongHead = Shrink.run(reg, "-q", "evaluate", "tiny", "--task", "sst2", "--glue-dir", glue.toString());
         assertEquals(2, wrongHead.code(), wrongHead.toString());
