@@ -158,11 +158,26 @@ class DistillCliIT {
             }
             Files.writeString(corpus.resolve("doc" + d + ".txt"), sb.toString());
         }
-        Shrink.Run run = Shrink.run(reg, "distill", "tiny", "--corpus", corpus.toString(), "--max-length", "24",
-                "--hidden", "16", "--alpha-mse", "1", "--alpha-att", "1", "--drop-token-types", "--epochs", "1", "--batch-size", "8", "--lr", "1e-3",
-                "--eval-chunks", "8", "--log-every", "1", "--id", "tiny-general", "--run-dir", tmp.resolve("g").toString(), "--json");
+        String[] general = {"distill", "tiny", "--corpus", corpus.toString(), "--max-length", "24",
+                "--hidden", "16", "--alpha-mse", "1", "--alpha-att", "1", "--cos-layers", "mapped", "--drop-token-types",
+                "--epochs", "1", "--batch-size", "8", "--lr", "1e-3", "--eval-chunks", "8", "--log-every", "1"};
+        Shrink.Run run = Shrink.run(reg, concat(general, "--id", "tiny-general", "--run-dir", tmp.resolve("g").toString(), "--json"));
         assertEquals(0, run.code(), run.toString());
         JsonNode g = JSON.readTree(run.out());
+        assertEquals("mapped", g.get("provenance").get("options").get("losses").get("cosineLayers").asText());
+        assertTrue(run.err().contains("cosine 1.00 (mapped layers)"), run.err());
+        assertTrue(g.get("details").get("steps").asInt() > 2, "enough steps to pause after 2: " + g.get("details"));
+
+        Shrink.Run paused = Shrink.run(reg, concat(general, "--id", "tiny-general-b", "--run-dir", tmp.resolve("gb").toString(),
+                "--stop-after", "2"));
+        assertEquals(0, paused.code(), paused.toString());
+        assertTrue(paused.out().contains("paused at step 2"), paused.toString());
+        Shrink.Run resumed = Shrink.run(reg, concat(general, "--id", "tiny-general-b", "--run-dir", tmp.resolve("gb").toString(),
+                "--resume", "--json"));
+        assertEquals(0, resumed.code(), resumed.toString());
+        assertEquals(g.get("models").get(0).get("contentSha256").asText(),
+                JSON.readTree(resumed.out()).get("models").get(0).get("contentSha256").asText(),
+                "an interrupted and resumed general distillation reaches the same student");
         assertEquals("general", g.get("task").asText());
         assertTrue(g.get("metrics").get("mlm_loss").get("value").asDouble() > 0, g.toString());
         assertTrue(g.get("metrics").has("perplexity"));
