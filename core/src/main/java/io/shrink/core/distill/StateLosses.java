@@ -51,14 +51,7 @@ final class StateLosses {
      */
     NDArray add(NDArray total, Encoder student, Encoder.Output so, Encoder.Output to, long[] realPos, NDArray mask) {
         if (w.cosine() > 0 && w.cosineOnMappedLayers()) {
-            NDArray sum = null;
-            for (int[] pair : layerMap) {
-                NDArray s = project(student, DistillLosses.rows(so.hiddenStates().get(pair[0]), realPos)); // (n, hiddenT)
-                NDArray t = DistillLosses.rows(to.hiddenStates().get(pair[1]), realPos); // (n, hiddenT)
-                NDArray l = DistillLosses.cosine(s, t);
-                sum = sum == null ? l : sum.add(l);
-            }
-            NDArray mean = sum.div(DistillLosses.scalar(sum.getManager(), layerMap.size()));
+            NDArray mean = meanOverPairs(student, so, to, realPos, DistillLosses::cosine);
             total = total.add(term("cos", mean, w.cosine()));
         } else if (w.cosine() > 0) {
             NDArray s = project(student, DistillLosses.rows(so.lastHidden(), realPos)); // (n, hiddenT)
@@ -66,14 +59,7 @@ final class StateLosses {
             total = total.add(term("cos", DistillLosses.cosine(s, t), w.cosine()));
         }
         if (w.hiddenMse() > 0) {
-            NDArray sum = null;
-            for (int[] pair : layerMap) {
-                NDArray s = project(student, DistillLosses.rows(so.hiddenStates().get(pair[0]), realPos));
-                NDArray t = DistillLosses.rows(to.hiddenStates().get(pair[1]), realPos);
-                NDArray l = DistillLosses.meanSquaredError(s, t);
-                sum = sum == null ? l : sum.add(l);
-            }
-            NDArray mean = sum.div(DistillLosses.scalar(sum.getManager(), layerMap.size()));
+            NDArray mean = meanOverPairs(student, so, to, realPos, DistillLosses::meanSquaredError);
             total = total.add(term("mse", mean, w.hiddenMse()));
         }
         if (w.attention() > 0) {
@@ -97,6 +83,19 @@ final class StateLosses {
             }
         }
         return total;
+    }
+
+    /** {@code loss} on the real-token rows of every mapped pair of hidden states (student projected), averaged. */
+    private NDArray meanOverPairs(Encoder student, Encoder.Output so, Encoder.Output to, long[] realPos,
+                                  java.util.function.BinaryOperator<NDArray> loss) {
+        NDArray sum = null;
+        for (int[] pair : layerMap) {
+            NDArray s = project(student, DistillLosses.rows(so.hiddenStates().get(pair[0]), realPos)); // (n, hiddenT)
+            NDArray t = DistillLosses.rows(to.hiddenStates().get(pair[1]), realPos); // (n, hiddenT)
+            NDArray l = loss.apply(s, t);
+            sum = sum == null ? l : sum.add(l);
+        }
+        return sum.div(DistillLosses.scalar(sum.getManager(), layerMap.size()));
     }
 
     /**
