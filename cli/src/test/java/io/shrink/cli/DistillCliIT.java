@@ -53,6 +53,8 @@ class DistillCliIT {
         assertEquals(16, Files.readAllLines(tmp.resolve("a/predictions.jsonl")).size());
         assertTrue(straight.err().contains("soft-target CE 0.50 (T=2.0"), "the losses in use are printed: " + straight.err());
         assertTrue(straight.err().contains("hard") && straight.err().contains("att"), "progress shows every term: " + straight.err());
+        assertTrue(java.util.regex.Pattern.compile("\\[teacher\\] (\\d+)/\\1 \\(100%\\)").matcher(straight.err()).find(),
+                "the teacher pass reports its progress to the end: " + straight.err());
 
         Shrink.Run show = Shrink.run(reg, "models", "show", "student-a", "--json");
         JsonNode entry = JSON.readTree(show.out());
@@ -137,6 +139,7 @@ class DistillCliIT {
         assertTrue(r.get("metrics").get("f1").has("ciLow"), r.toString());
         assertTrue(r.get("details").get("teacherEvaluation").get("metrics").has("exact_match"), r.toString());
         assertFalse(r.get("details").get("teacherCache").get("hit").asBoolean());
+        assertTrue(d.err().contains("[teacher] 0/"), "the teacher pass over the windows reports its progress: " + d.err());
         assertTrue(r.get("details").get("split").asText().contains("dev split"), r.toString());
         assertEquals(6, Files.readAllLines(tmp.resolve("d/predictions.jsonl")).size(), "one prediction per evaluation question");
         Shrink.Run wrongTeacher = Shrink.run(reg, concat(new String[] {"-q", "distill", "tiny", "--task", "squad"}, windows));

@@ -250,7 +250,7 @@ public final class DistillService {
             boolean regression = data.regression();
             targets = teacherOutputs(teacherEntry, seqs, regression ? 1.0 : w.temperature(), regression ? "scores" : "probs",
                     r, progress, details, () -> {
-                        float[][] raw = SequenceEvaluator.outputs(teacher, train);
+                        float[][] raw = SequenceEvaluator.outputs(teacher, train, progress);
                         return regression ? raw : tempered(raw, w.temperature());
                     });
             phases.put("teacherOutputs", (System.nanoTime() - c0) / 1e9);
@@ -281,7 +281,7 @@ public final class DistillService {
             long c0 = System.nanoTime();
             List<int[][]> seqs = train.stream().map(x -> new int[][] {x.ids(), x.types()}).toList();
             spans = teacherOutputs(teacherEntry, seqs, w.temperature(), "span-probs-" + maxLength, r, progress, details,
-                    () -> SquadDistillTask.teacherSpans(teacher, train, maxLength, w.temperature()));
+                    () -> SquadDistillTask.teacherSpans(teacher, train, maxLength, w.temperature(), progress));
             phases.put("teacherOutputs", (System.nanoTime() - c0) / 1e9);
         }
         SquadDistillTask task = new SquadDistillTask(train, evalQ, eval, r.train().batchSize(), r.train().seed(), w, spans,

@@ -12,6 +12,8 @@ import io.shrink.core.finetune.SquadTask;
 import io.shrink.core.infer.FastEncoder;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.train.Losses;
+import io.shrink.core.train.PassProgress;
+import io.shrink.core.train.Progress;
 import io.shrink.core.train.Trainer;
 
 import java.util.List;
@@ -129,8 +131,10 @@ final class SquadDistillTask implements Trainer.Task<List<SquadFeatures.Window>>
      *
      * @return per window: start probabilities then end probabilities, each zero-padded to {@code width}
      */
-    static float[][] teacherSpans(Encoder teacher, List<SquadFeatures.Window> windows, int width, double temperature) {
+    static float[][] teacherSpans(Encoder teacher, List<SquadFeatures.Window> windows, int width, double temperature,
+                                  Progress progress) {
         float[][] out = new float[windows.size()][];
+        PassProgress pass = new PassProgress(progress, "teacher", windows.size(), (windows.size() + 15) / 16);
         NDManager base = teacher.parameters().values().iterator().next().getManager();
         try (NDManager fm = base.newSubManager(); FastEncoder fast = FastEncoder.of(teacher.config(), teacher.parameters(), fm)) {
             for (int from = 0; from < windows.size(); from += 16) {
@@ -148,6 +152,7 @@ final class SquadDistillTask implements Trainer.Task<List<SquadFeatures.Window>>
                         out[from + i] = row;
                     }
                 }
+                pass.batchDone(batch.size());
             }
         }
         return out;

@@ -9,6 +9,8 @@ import io.shrink.core.eval.Metrics;
 import io.shrink.core.infer.FastEncoder;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.results.RunResult;
+import io.shrink.core.train.PassProgress;
+import io.shrink.core.train.Progress;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,11 +77,21 @@ public final class SequenceEvaluator {
      * @return (examples, outputs)
      */
     public static float[][] outputs(Encoder encoder, List<Features.Feature> features) {
+        return outputs(encoder, features, Progress.NONE);
+    }
+
+    /**
+     * As {@link #outputs(Encoder, List)}, reporting the pass as a {@code teacher} phase of {@code progress}
+     * (a teacher's outputs on a whole training set take minutes).
+     */
+    public static float[][] outputs(Encoder encoder, List<Features.Feature> features, Progress progress) {
         float[][] out = new float[features.size()][];
+        List<List<Features.Feature>> batches = Features.sortedBatches(features, BATCH);
+        PassProgress pass = new PassProgress(progress, "teacher", features.size(), batches.size());
         NDManager base = encoder.parameters().values().iterator().next().getManager();
         try (NDManager fastManager = base.newSubManager();
              FastEncoder fast = FastEncoder.of(encoder.config(), encoder.parameters(), fastManager)) {
-            for (List<Features.Feature> batch : Features.sortedBatches(features, BATCH)) {
+            for (List<Features.Feature> batch : batches) {
                 try (NDManager m = base.newSubManager()) {
                     NDArray[] in = Features.arrays(batch, m);
                     NDArray hidden = fast.forward(in[0], in[1], in[2]); // (b, s, h)
@@ -90,6 +102,7 @@ public final class SequenceEvaluator {
                         out[batch.get(i).example()] = java.util.Arrays.copyOfRange(values, i * width, (i + 1) * width);
                     }
                 }
+                pass.batchDone(batch.size());
             }
         }
         return out;
