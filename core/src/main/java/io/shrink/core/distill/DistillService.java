@@ -250,7 +250,7 @@ public final class DistillService {
             boolean regression = data.regression();
             targets = teacherOutputs(teacherEntry, seqs, regression ? 1.0 : w.temperature(), regression ? "scores" : "probs",
                     r, progress, details, () -> {
-                        float[][] raw = SequenceEvaluator.outputs(teacher, train, progress);
+                        float[][] raw = SequenceEvaluator.outputs(teacher, train, progress, "teacher");
                         return regression ? raw : tempered(raw, w.temperature());
                     });
             phases.put("teacherOutputs", (System.nanoTime() - c0) / 1e9);

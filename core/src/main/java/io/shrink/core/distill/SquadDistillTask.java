@@ -26,6 +26,8 @@ import java.util.TreeMap;
  * the gold answer positions, plus any state losses.
  */
 final class SquadDistillTask implements Trainer.Task<List<SquadFeatures.Window>> {
+    /** Windows per batch of the teacher's pass over the training set (inference only, so independent of training). */
+    private static final int TEACHER_BATCH = 16;
     private final List<SquadFeatures.Window> train;
     private final List<SquadDataset.Question> evalQuestions;
     private final List<SquadFeatures.Window> eval;
@@ -134,11 +136,11 @@ final class SquadDistillTask implements Trainer.Task<List<SquadFeatures.Window>>
     static float[][] teacherSpans(Encoder teacher, List<SquadFeatures.Window> windows, int width, double temperature,
                                   Progress progress) {
         float[][] out = new float[windows.size()][];
-        PassProgress pass = new PassProgress(progress, "teacher", windows.size(), (windows.size() + 15) / 16);
+        PassProgress pass = new PassProgress(progress, "teacher", windows.size(), (windows.size() + TEACHER_BATCH - 1) / TEACHER_BATCH);
         NDManager base = teacher.parameters().values().iterator().next().getManager();
         try (NDManager fm = base.newSubManager(); FastEncoder fast = FastEncoder.of(teacher.config(), teacher.parameters(), fm)) {
-            for (int from = 0; from < windows.size(); from += 16) {
-                List<SquadFeatures.Window> batch = windows.subList(from, Math.min(windows.size(), from + 16));
+            for (int from = 0; from < windows.size(); from += TEACHER_BATCH) {
+                List<SquadFeatures.Window> batch = windows.subList(from, Math.min(windows.size(), from + TEACHER_BATCH));
                 try (NDManager m = base.newSubManager()) {
                     NDArray[] in = SquadFeatures.arrays(batch, m);
                     NDList logits = teacher.qaLogits(fast.forward(in[0], in[1], in[2])); // 2 x (b, s)

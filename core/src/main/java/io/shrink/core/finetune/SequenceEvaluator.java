@@ -77,17 +77,17 @@ public final class SequenceEvaluator {
      * @return (examples, outputs)
      */
     public static float[][] outputs(Encoder encoder, List<Features.Feature> features) {
-        return outputs(encoder, features, Progress.NONE);
+        return outputs(encoder, features, Progress.NONE, "outputs");
     }
 
     /**
-     * As {@link #outputs(Encoder, List)}, reporting the pass as a {@code teacher} phase of {@code progress}
-     * (a teacher's outputs on a whole training set take minutes).
+     * As {@link #outputs(Encoder, List)}, reporting the pass as the phase {@code phase} of {@code progress} (e.g.
+     * {@code teacher}: a teacher's outputs on a whole training set take minutes).
      */
-    public static float[][] outputs(Encoder encoder, List<Features.Feature> features, Progress progress) {
+    public static float[][] outputs(Encoder encoder, List<Features.Feature> features, Progress progress, String phase) {
         float[][] out = new float[features.size()][];
         List<List<Features.Feature>> batches = Features.sortedBatches(features, BATCH);
-        PassProgress pass = new PassProgress(progress, "teacher", features.size(), batches.size());
+        PassProgress pass = new PassProgress(progress, phase, features.size(), batches.size());
         NDManager base = encoder.parameters().values().iterator().next().getManager();
         try (NDManager fastManager = base.newSubManager();
              FastEncoder fast = FastEncoder.of(encoder.config(), encoder.parameters(), fastManager)) {
