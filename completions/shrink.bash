@@ -160,6 +160,7 @@ function _complete_shrink() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fine-tune" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} distill" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} evaluate" ];    then _picocli_shrink; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} compare" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} benchmark" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} run" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} generate-completion" ];    then _picocli_shrink; return $?; fi
@@ -178,27 +179,29 @@ function _complete_shrink() {
   local cmds3=(fine-tune)
   local cmds4=(distill)
   local cmds5=(evaluate)
-  local cmds6=(benchmark)
-  local cmds7=(run)
-  local cmds8=(generate-completion)
-  local cmds9=(shell)
-  local cmds10=(models list)
-  local cmds11=(models show)
-  local cmds12=(models import)
-  local cmds13=(models export)
-  local cmds14=(models derive)
-  local cmds15=(models rm)
+  local cmds6=(compare)
+  local cmds7=(benchmark)
+  local cmds8=(run)
+  local cmds9=(generate-completion)
+  local cmds10=(shell)
+  local cmds11=(models list)
+  local cmds12=(models show)
+  local cmds13=(models import)
+  local cmds14=(models export)
+  local cmds15=(models derive)
+  local cmds16=(models rm)
 
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_shrink_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_derive; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_models_export; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_models_import; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_models_show; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_shell; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_run; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_benchmark; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_shrink_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_shrink_models_derive; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_export; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_models_import; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_models_show; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_shell; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_run; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_benchmark; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_compare; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_evaluate; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_distill; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_shrink_finetune; return $?; fi
@@ -216,7 +219,7 @@ function _picocli_shrink() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="quickstart models predict fine-tune distill evaluate benchmark run generate-completion shell"
+  local commands="quickstart models predict fine-tune distill evaluate compare benchmark run generate-completion shell"
   local flag_opts="'-v' '--verbose' '-q' '--quiet' '-h' '--help' '-V' '--version'"
   local arg_opts="'--registry'"
 
@@ -706,6 +709,59 @@ function _picocli_shrink_evaluate() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `compare` subcommand.
+function _picocli_shrink_compare() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--bootstrap' '--seed' '--out' '--registry'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--bootstrap')
+      return
+      ;;
+    '--seed')
+      return
+      ;;
+    '--out')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "compare" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    elif (( currIndex >= 1 && currIndex <= 1 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

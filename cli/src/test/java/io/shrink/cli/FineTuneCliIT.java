@@ -72,6 +72,15 @@ class FineTuneCliIT {
         assertEquals(0, eval.code(), eval.toString());
         JsonNode e = JSON.readTree(eval.out());
         assertEquals(a.get("metrics").get("accuracy").get("value").asDouble(), e.get("metrics").get("accuracy").get("value").asDouble());
+        Shrink.Run same = Shrink.run(reg, "compare", tmp.resolve("a").toString(), tmp.resolve("eval").toString(),
+                "--bootstrap", "200", "--out", tmp.resolve("compare").toString());
+        assertEquals(0, same.code(), same.toString());
+        assertTrue(same.out().contains("sst2, 16 examples, 200 paired resamples"), same.out());
+        assertTrue(same.out().matches("(?s).*accuracy +[0-9.]+ +[0-9.]+ +\\+0\\.0000  \\[\\+0\\.0000, \\+0\\.0000] +0\\.0% of resamples.*"),
+                "the fine-tune's own predictions and a re-evaluation of its model agree on every example: " + same.out());
+        JsonNode cmp = JSON.readTree(tmp.resolve("compare/result.json").toFile());
+        assertEquals("compare", cmp.get("command").asText());
+        assertEquals(0.0, cmp.get("metrics").get("accuracy_difference").get("ciHigh").asDouble());
         Shrink.Run glueEval = Shrink.run(reg, "evaluate", "tiny", "--task", "glue", "--glue-dir", glue.toString(), "--json",
                 "--out", tmp.resolve("glue-eval").toString());
         assertEquals(0, glueEval.code(), glueEval.toString());
@@ -81,6 +90,12 @@ class FineTuneCliIT {
         assertTrue(macro.get("ciLow").asDouble() <= macro.get("value").asDouble()
                 && macro.get("value").asDouble() <= macro.get("ciHigh").asDouble(), macro.toString());
         assertTrue(glueResult.get("provenance").get("options").get("maxLength").isObject(), "resolved per task");
+
+        Shrink.Run otherTask = Shrink.run(reg, "-q", "compare", tmp.resolve("a").toString(), tmp.resolve("glue-eval").toString());
+        assertEquals(2, otherTask.code(), otherTask.toString());
+        assertTrue(otherTask.err().contains("different tasks"), otherTask.err());
+        Shrink.Run noRun = Shrink.run(reg, "-q", "compare", tmp.resolve("a").toString(), tmp.resolve("nowhere").toString());
+        assertEquals(3, noRun.code(), noRun.toString());
 
         Shrink.Run wrongHead = Shrink.run(reg, "-q", "evaluate", "tiny", "--task", "sst2", "--glue-dir", glue.toString());
         assertEquals(2, wrongHead.code(), wrongHead.toString());

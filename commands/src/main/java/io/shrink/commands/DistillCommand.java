@@ -91,7 +91,7 @@ public final class DistillCommand implements Callable<Integer> {
             description = "How a narrower student starts: truncate (leading slices of teacher weights) or random (default: ${DEFAULT-VALUE}).")
     String init;
 
-    @Option(names = "--alpha-ce", paramLabel = "W", description = "Soft-target cross-entropy weight (general 5.0, task 0.5).")
+    @Option(names = "--alpha-ce", paramLabel = "W", description = "Soft-target cross-entropy weight (general 5.0, task 0.5); for a regression task (STS-B), the mean squared error to the teacher's score.")
     Double alphaCe;
 
     @Option(names = "--alpha-mlm", paramLabel = "W", description = "Masked-LM loss weight (general 2.0).")

@@ -28,6 +28,7 @@ import java.util.List;
                 FineTuneCommand.class,
                 DistillCommand.class,
                 EvaluateCommand.class,
+                CompareCommand.class,
                 BenchmarkCommand.class,
                 RunCommand.class,
                 AutoComplete.GenerateCompletion.class},
