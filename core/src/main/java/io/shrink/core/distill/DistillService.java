@@ -6,6 +6,7 @@ import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.checkpoint.FloatTensor;
 import io.shrink.core.data.Corpus;
+import io.shrink.core.data.GlueTask;
 import io.shrink.core.data.SquadDataset;
 import io.shrink.core.finetune.FineTuneService;
 import io.shrink.core.finetune.Features;
@@ -116,7 +117,7 @@ public final class DistillService {
                 + String.format(java.util.Locale.ROOT, "%.1fM", teacher.parameterCount() / 1e6) + " parameters) into a student with "
                 + student.checkpoint().config().numLayers() + " layers and hidden size " + student.checkpoint().config().hiddenSize()
                 + "; " + (general ? "general distillation on " + r.corpus() : "task distillation on " + kindName));
-        progress.message("losses: " + w.describe());
+        progress.message("losses: " + w.describe(!general && GlueTask.find(r.task()).map(GlueTask::regression).orElse(false)));
 
         Map<String, Double> phases = new TreeMap<>();
         Map<String, Object> details = new TreeMap<>();

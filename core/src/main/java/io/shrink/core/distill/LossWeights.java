@@ -106,8 +106,18 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
 
     /** One line for the start of a run, e.g. {@code ce 5.0 (T=2.0), mlm 2.0, cos 1.0}. */
     public String describe() {
+        return describe(false);
+    }
+
+    /**
+     * As {@link #describe()}; for a regression task (STS-B) the soft target is the teacher's score, matched by mean
+     * squared error without a temperature, and the gold labels are scores too, and the line says so.
+     */
+    public String describe(boolean regression) {
         List<String> parts = new ArrayList<>();
-        if (ce > 0) {
+        if (ce > 0 && regression) {
+            parts.add(String.format(Locale.ROOT, "teacher-score MSE %.2f", ce));
+        } else if (ce > 0) {
             parts.add(String.format(Locale.ROOT, "soft-target CE %.2f (T=%.1f, x T^2%s)", ce, temperature,
                     ceMaskedOnly ? ", masked positions only" : ""));
         }
@@ -124,7 +134,7 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
             parts.add(String.format(Locale.ROOT, "attention KL %.2f", attention));
         }
         if (hard > 0) {
-            parts.add(String.format(Locale.ROOT, "hard-label %.2f", hard));
+            parts.add(String.format(Locale.ROOT, regression ? "gold-score MSE %.2f" : "hard-label %.2f", hard));
         }
         return String.join(", ", parts);
     }
