@@ -110,6 +110,14 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
     }
 
     /**
+     * The name of the teacher term in live progress: {@code ce} for a soft-target cross-entropy, {@code teacher-mse}
+     * on a regression task (STS-B), where the student matches the teacher's score by mean squared error.
+     */
+    public static String softTermName(boolean regression) {
+        return regression ? "teacher-mse" : "ce";
+    }
+
+    /**
      * As {@link #describe()}; for a regression task (STS-B) the soft target is the teacher's score, matched by mean
      * squared error without a temperature, and the gold labels are scores too, and the line says so.
      */

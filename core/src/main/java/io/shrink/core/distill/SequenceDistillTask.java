@@ -77,7 +77,7 @@ final class SequenceDistillTask implements Trainer.Task<List<Features.Feature>> 
             NDArray target = step.create(t, new Shape(b, width)); // (b, labels) probabilities, or (b, 1) scores
             NDArray soft = data.regression() ? Losses.meanSquaredError(out, target.reshape(b))
                     : DistillLosses.softCrossEntropy(out, target, w.temperature());
-            total = total.add(states.term("ce", soft, w.ce()));
+            total = total.add(states.term(LossWeights.softTermName(data.regression()), soft, w.ce()));
         }
         if (w.hard() > 0) {
             List<Example> examples = data.train();

@@ -152,6 +152,8 @@ class LossWeightsTest {
         assertEquals("soft-target CE 5.00 (T=2.0, x T^2), masked-LM 2.00, cosine 1.00", LossWeights.GENERAL.describe());
         assertEquals("soft-target CE 0.50 (T=2.0, x T^2), hard-label 0.50", LossWeights.TASK.describe());
         assertEquals("teacher-score MSE 0.50, gold-score MSE 0.50", LossWeights.TASK.describe(true), "STS-B: no temperature");
+        assertEquals("teacher-mse", LossWeights.softTermName(true), "STS-B progress names the term it computes");
+        assertEquals("ce", LossWeights.softTermName(false));
         assertEquals("soft-target CE 1.00 (T=4.0, x T^2, masked positions only), hidden MSE 0.30, attention KL 0.70",
                 new LossWeights(1.0, 0, 0, 0.3, 0.7, 0, 4.0, true).describe());
         assertEquals("masked-LM 2.00, cosine 1.00", w(0, 2.0, 1.0, 0, 0, 0, 2.0).describe(), "CE off: no CE or T");
