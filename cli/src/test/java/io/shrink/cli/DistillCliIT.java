@@ -53,7 +53,7 @@ class DistillCliIT {
         assertEquals(16, Files.readAllLines(tmp.resolve("a/predictions.jsonl")).size());
         assertTrue(straight.err().contains("soft-target CE 0.50 (T=2.0"), "the losses in use are printed: " + straight.err());
         assertTrue(straight.err().contains("hard") && straight.err().contains("att"), "progress shows every term: " + straight.err());
-        assertTrue(java.util.regex.Pattern.compile("\\[teacher\\] (\\d+)/\\1 \\(100%\\)").matcher(straight.err()).find(),
+        assertTrue(java.util.regex.Pattern.compile("\\[teacher\\] (\\d+)/\\1 \\(100%\\) (\\d+)/\\2 examples").matcher(straight.err()).find(),
                 "the teacher pass reports its progress to the end: " + straight.err());
 
         Shrink.Run show = Shrink.run(reg, "models", "show", "student-a", "--json");

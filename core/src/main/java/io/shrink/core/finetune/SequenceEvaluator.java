@@ -87,7 +87,9 @@ public final class SequenceEvaluator {
     public static float[][] outputs(Encoder encoder, List<Features.Feature> features, Progress progress, String phase) {
         float[][] out = new float[features.size()][];
         List<List<Features.Feature>> batches = Features.sortedBatches(features, BATCH);
-        PassProgress pass = new PassProgress(progress, phase, features.size(), batches.size());
+        long[] tokens = batches.stream() // padded tokens per batch: sorted by length, the last cost the most
+                .mapToLong(b -> (long) b.size() * b.stream().mapToInt(f -> f.ids().length).max().orElse(1)).toArray();
+        PassProgress pass = PassProgress.weighted(progress, phase, features.size(), tokens);
         NDManager base = encoder.parameters().values().iterator().next().getManager();
         try (NDManager fastManager = base.newSubManager();
              FastEncoder fast = FastEncoder.of(encoder.config(), encoder.parameters(), fastManager)) {

@@ -62,4 +62,19 @@ class PassProgressTest {
         pass.batchDone(2);
         assertEquals(List.of(0L, 4L, 8L, 10L), r.done);
     }
+
+    @Test
+    void aPassSortedByLengthCountsPaddedTokensSoItsEtaFollowsTheWork() {
+        Recorder r = new Recorder();
+        // three batches of 4, 4 and 2 examples, padded to 5, 10 and 40 tokens: 20 + 40 + 80 = 140 tokens
+        PassProgress pass = PassProgress.weighted(r, "teacher", 10, new long[] {20, 40, 80});
+        pass.batchDone(4);
+        pass.batchDone(4);
+        assertEquals(List.of("teacher:140"), r.starts);
+        assertEquals(List.of(0L, 20L, 60L), r.done, "8 of 10 examples are done but only 60 of 140 tokens");
+        assertTrue(r.status.get(2).startsWith("8/10 examples, "), r.status.get(2));
+        pass.batchDone(2);
+        assertEquals(140L, r.done.get(3));
+        assertTrue(r.status.get(3).startsWith("10/10 examples, ") && r.status.get(3).endsWith(" ex/s"), r.status.get(3));
+    }
 }
