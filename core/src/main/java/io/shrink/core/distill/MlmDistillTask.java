@@ -74,7 +74,7 @@ final class MlmDistillTask implements Trainer.Task<MlmDistillTask.Batch> {
     }
 
     private Corrupted corrupt(List<Features.Feature> batch, Random rnd, NDManager m) {
-        int len = batch.stream().mapToInt(f -> f.ids().length).max().orElse(1);
+        int len = Features.longest(batch);
         long[] ids = new long[batch.size() * len];
         long[] mask = new long[batch.size() * len];
         List<Long> targets = new ArrayList<>();

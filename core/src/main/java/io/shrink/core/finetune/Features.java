@@ -107,11 +107,16 @@ public final class Features {
         return out;
     }
 
+    /** The length a batch is padded to: its longest input in tokens (1 for an empty batch). */
+    public static int longest(List<Feature> batch) {
+        return batch.stream().mapToInt(f -> f.ids().length).max().orElse(1);
+    }
+
     /**
      * A padded batch as arrays in {@code m}: ids, token types and attention mask, each (batch, longest).
      */
     public static NDArray[] arrays(List<Feature> batch, NDManager m) {
-        int len = batch.stream().mapToInt(f -> f.ids().length).max().orElse(1);
+        int len = longest(batch);
         long[] ids = new long[batch.size() * len];
         long[] types = new long[batch.size() * len];
         long[] mask = new long[batch.size() * len];

@@ -88,7 +88,7 @@ public final class SequenceEvaluator {
         float[][] out = new float[features.size()][];
         List<List<Features.Feature>> batches = Features.sortedBatches(features, BATCH);
         long[] tokens = batches.stream() // padded tokens per batch: sorted by length, the last cost the most
-                .mapToLong(b -> (long) b.size() * b.stream().mapToInt(f -> f.ids().length).max().orElse(1)).toArray();
+                .mapToLong(b -> (long) b.size() * Features.longest(b)).toArray();
         PassProgress pass = PassProgress.weighted(progress, phase, features.size(), tokens);
         NDManager base = encoder.parameters().values().iterator().next().getManager();
         try (NDManager fastManager = base.newSubManager();

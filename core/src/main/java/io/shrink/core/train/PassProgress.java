@@ -62,7 +62,7 @@ public final class PassProgress {
     /** A batch of {@code size} examples is done. */
     public void batchDone(int size) {
         examples += size;
-        done += batchTokens == null ? size : batchTokens[Math.min(batchesDone, batches - 1)];
+        done += batchTokens == null ? size : batchTokens[batchesDone];
         batchesDone++;
         if (batchesDone % every == 0 || batchesDone == batches) {
             double secs = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
