@@ -80,6 +80,17 @@ class DistillCliIT {
         assertEquals(0, otherT.code(), otherT.toString());
         assertFalse(JSON.readTree(otherT.out()).get("details").get("teacherCache").get("hit").asBoolean(), "another temperature, another entry");
 
+        assertEquals(0, Shrink.run(reg, "-q", "models", "derive", "tiny", "--id", "tiny-l1", "--layers", "1").code());
+        Shrink.Run pretrained = Shrink.run(reg, concat(common, "--id", "student-d", "--student", "tiny-l1", "--max-steps", "2",
+                "--run-dir", tmp.resolve("d").toString(), "--json"));
+        assertEquals(0, pretrained.code(), pretrained.toString());
+        JsonNode dStudent = JSON.readTree(pretrained.out()).get("details").get("student");
+        assertTrue(dStudent.get("head").asText().startsWith("new classification head"), "a masked-LM student gets a task head: " + dStudent);
+        assertEquals("derived layers [1]", dStudent.get("layerMap").asText());
+        assertEquals("[[0,0],[1,2]]", dStudent.get("layerPairs").toString(), "student layer 1 pairs with the teacher layer it was copied from");
+        Shrink.Run otherTask = Shrink.run(reg, concat(common, "--id", "x", "--student", "tiny-sst2", "--layers", "0"));
+        assertEquals(2, otherTask.code(), "--student and --layers describe two students: " + otherTask);
+
         Shrink.Run poolerWithoutTypes = Shrink.run(reg, concat(common, "--id", "x", "--drop-token-types"));
         assertEquals(2, poolerWithoutTypes.code(), poolerWithoutTypes.toString());
         Shrink.Run notFineTuned = Shrink.run(reg, "-q", "distill", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--max-length", "32");

@@ -33,6 +33,9 @@ import java.util.concurrent.Callable;
                 "narrower (TinyBERT style) with weights truncated from the teacher or random (--init); hidden-state",
                 "losses then go through a learned projection. Hidden-state MSE and attention KL compare student",
                 "layer i with the teacher layer it was copied from (the cosine loss too with --cos-layers mapped).",
+                "--student trains an existing model instead, e.g. layers of the pretrained model (Patient-KD's",
+                "setting, made with 'shrink models derive'); a student with a masked-LM head gets a new task",
+                "head like the teacher's, drawn from --seed.",
                 "Checkpoints resume exactly (--run-dir DIR --resume)."},
         footerHeading = "%nExamples:%n",
         footer = {"  shrink distill bert-base-sst2 --task sst2 --glue-dir ../shared/data/glue --id distil-sst2",
@@ -41,6 +44,7 @@ import java.util.concurrent.Callable;
                 "      --max-steps 2000 --run-dir runs/general",
                 "  shrink distill bert-base-uncased --corpus docs/ --hidden 384 --init truncate --alpha-mse 1 --alpha-att 1",
                 "  shrink distill bert-base-mrpc --task mrpc --layers every-other --epochs 3",
+                "  shrink models derive bert-base-uncased --id bert6 && shrink distill bert-base-sst2 --task sst2 --student bert6",
                 "  shrink distill minilm-squad --task squad --train-articles 0-39 --eval-articles 40-47 --layers 0,2,4"})
 public final class DistillCommand implements Callable<Integer> {
     @Spec
@@ -69,7 +73,7 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--id", paramLabel = "ID", description = "Registry id of the student (default: TEACHER-student).")
     String id;
 
-    @Option(names = "--student", paramLabel = "ID", description = "Train this registry model as the student instead of creating one.")
+    @Option(names = "--student", paramLabel = "ID", description = "Train this registry model as the student instead of creating one (a masked-LM model gets a new task head).")
     String student;
 
     @Option(names = "--layers", paramLabel = "SPEC", description = "Teacher layers to copy: a list like 0,2,4,7,9,11, every-other or first:K (default: 0,2,4,7,9,11 for a 12-layer teacher, else every-other).")

@@ -10,6 +10,7 @@ import io.shrink.core.data.GlueTask;
 import io.shrink.core.data.SquadDataset;
 import io.shrink.core.finetune.FineTuneService;
 import io.shrink.core.finetune.Features;
+import io.shrink.core.finetune.Heads;
 import io.shrink.core.finetune.SequenceData;
 import io.shrink.core.finetune.SequenceEvaluator;
 import io.shrink.core.finetune.SquadFeatures;
@@ -349,13 +350,22 @@ public final class DistillService {
                         + "describe a new one: use one or the other");
             }
             s = models.load(r.student());
+            d.put("from", r.student());
+            if (!r.general() && s.head().type().equals("mlm")) {
+                // a pretrained student (Patient-KD's setting): a new task head like the teacher's, drawn from --seed
+                s = Heads.attach(s, teacher.head(), r.train().seed());
+                d.put("head", "new " + teacher.head().type() + " head, seeded (the student had a masked-LM head)");
+            }
             StudentInit.checkCompatible(teacher, s, r.student());
+            RegistryEntry entry = models.show(r.student());
+            int parentLayers = entry.parent() != null && models.registry().exists(entry.parent())
+                    ? models.show(entry.parent()).config().numLayers() : -1;
+            List<Integer> derived = parentLayers == tc.numLayers() ? derivedLayers(entry, s.config().numLayers()) : null;
             int m = s.config().numLayers();
             for (int i = 1; i <= m; i++) {
-                map.add(new int[] {i, (int) Math.round((double) i * tc.numLayers() / m)});
+                map.add(new int[] {i, derived != null ? derived.get(i - 1) + 1 : (int) Math.round((double) i * tc.numLayers() / m)});
             }
-            d.put("from", r.student());
-            d.put("layerMap", "uniform");
+            d.put("layerMap", derived != null ? "derived layers " + derived : "uniform");
         } else {
             String spec = r.layers() != null ? r.layers() : tc.numLayers() == 12 ? "0,2,4,7,9,11" : "every-other";
             List<Integer> layers = LayerSelection.parse(spec, tc.numLayers());
@@ -388,6 +398,27 @@ public final class DistillService {
         d.put("numLayers", s.config().numLayers());
         d.put("layerPairs", pairs);
         return new Student(s, map, d);
+    }
+
+    /**
+     * The parent layers a student made by {@code models derive} copied (student layer i pairs with the
+     * teacher layer of the same index when the parent is as deep as the teacher); null when it was made otherwise.
+     */
+    static List<Integer> derivedLayers(RegistryEntry student, int studentLayers) {
+        RegistryEntry.Lineage by = student.producedBy();
+        if (by == null || !"models derive".equals(by.command()) || by.options() == null
+                || !(by.options().get("layers") instanceof List<?> list)
+                || list.size() != studentLayers) {
+            return null;
+        }
+        List<Integer> layers = new ArrayList<>();
+        for (Object o : list) {
+            if (!(o instanceof Number n) || n.intValue() < 0) {
+                return null;
+            }
+            layers.add(n.intValue());
+        }
+        return layers;
     }
 
     private static Checkpoint withProjection(Checkpoint s, int teacherWidth, StudentInit.Init init, long seed) {

@@ -2,15 +2,18 @@ package io.shrink.core.distill;
 
 import io.shrink.core.TinyModels;
 import io.shrink.core.finetune.Features;
+import io.shrink.core.registry.RegistryEntry;
 import io.shrink.core.tokenize.WordPieceTokenizer;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The tensor-free helpers of {@link DistillService}: tempered teacher targets and corpus chunking. */
@@ -35,6 +38,22 @@ class DistillServiceTest {
             sum += actual[i];
         }
         assertEquals(1.0, sum, 1e-6);
+    }
+
+    // ---- derivedLayers ----
+
+    static RegistryEntry madeBy(RegistryEntry.Lineage lineage) {
+        return new RegistryEntry(RegistryEntry.SCHEMA_VERSION, "s", "bert", null, null, 0, 0, 0, null, "p", lineage, null, null, null);
+    }
+
+    @Test
+    void derivedLayersAreReadFromAModelsDeriveLineageOnly() {
+        RegistryEntry derived = madeBy(new RegistryEntry.Lineage("models derive", "p", Map.of("layers", List.of(0, 2, 4, 7, 9, 11)), null));
+        assertEquals(List.of(0, 2, 4, 7, 9, 11), DistillService.derivedLayers(derived, 6));
+        assertNull(DistillService.derivedLayers(derived, 4), "a list that does not match the student's depth");
+        assertNull(DistillService.derivedLayers(madeBy(new RegistryEntry.Lineage("distill", "p", Map.of("layers", List.of(0, 1)), null)), 2));
+        assertNull(DistillService.derivedLayers(madeBy(new RegistryEntry.Lineage("models derive", "p", null, null)), 2));
+        assertNull(DistillService.derivedLayers(madeBy(null), 2));
     }
 
     // ---- tempered ----
