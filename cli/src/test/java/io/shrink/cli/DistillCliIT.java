@@ -104,6 +104,26 @@ class DistillCliIT {
         assertEquals(2, taskTeacherGeneral.code(), taskTeacherGeneral.toString());
     }
 
+    @Test
+    void undistilledPretrainedStudentIsPlainFineTuning() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path glue = FineTuneCliIT.glue(tmp);
+        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        String[] train = {"--task", "sst2", "--glue-dir", glue.toString(), "--epochs", "1", "--batch-size", "8", "--lr", "1e-3",
+                "--bootstrap", "0", "--max-length", "32", "--seed", "7"};
+        assertEquals(0, Shrink.run(reg, concat(new String[] {"-q", "fine-tune", "tiny", "--id", "tiny-sst2"}, train)).code());
+        assertEquals(0, Shrink.run(reg, "-q", "models", "derive", "tiny", "--id", "tiny-l1", "--layers", "1").code());
+        Shrink.Run ft = Shrink.run(reg, concat(new String[] {"fine-tune", "tiny-l1", "--id", "ft", "--json"}, train));
+        Shrink.Run kd0 = Shrink.run(reg, concat(new String[] {"distill", "tiny-sst2", "--student", "tiny-l1", "--id", "kd0",
+                "--alpha-ce", "0", "--alpha-hard", "1", "--json"}, train));
+        assertEquals(0, ft.code(), ft.toString());
+        assertEquals(0, kd0.code(), kd0.toString());
+        assertEquals(JSON.readTree(ft.out()).get("models").get(0).get("contentSha256").asText(),
+                JSON.readTree(kd0.out()).get("models").get(0).get("contentSha256").asText(),
+                "distillation switched off trains a pretrained student exactly as fine-tuning does (same head, data order, dropout)");
+    }
+
     /** A SQuAD v1.1 file of three articles: "X lives in CITY." with questions "Where does X live?". */
     static Path squad(Path root) throws Exception {
         Path dir = Files.createDirectories(root.resolve("squad"));
