@@ -23,12 +23,17 @@ class DistillCliIT {
     @TempDir
     Path tmp;
 
+    /** Imports a tiny BERT with a masked-LM head as registry model {@code tiny}. */
+    void importTiny(Path reg) throws Exception {
+        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+    }
+
     @Test
     void taskDistillationCachesTheTeacherAndResumesExactly() throws Exception {
         Path reg = tmp.resolve("registry");
         Path glue = FineTuneCliIT.glue(tmp);
-        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
-        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        importTiny(reg);
         Shrink.Run ft = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--epochs", "2",
                 "--batch-size", "8", "--lr", "1e-3", "--bootstrap", "0", "--max-length", "32", "--id", "tiny-sst2",
                 "--run-dir", tmp.resolve("ft").toString());
@@ -108,8 +113,7 @@ class DistillCliIT {
     void undistilledPretrainedStudentIsPlainFineTuning() throws Exception {
         Path reg = tmp.resolve("registry");
         Path glue = FineTuneCliIT.glue(tmp);
-        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
-        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        importTiny(reg);
         String[] train = {"--task", "sst2", "--glue-dir", glue.toString(), "--epochs", "1", "--batch-size", "8", "--lr", "1e-3",
                 "--bootstrap", "0", "--max-length", "32", "--seed", "7"};
         assertEquals(0, Shrink.run(reg, concat(new String[] {"-q", "fine-tune", "tiny", "--id", "tiny-sst2"}, train)).code());
@@ -155,8 +159,7 @@ class DistillCliIT {
     void squadDistillationLearnsStartAndEndDistributions() throws Exception {
         Path reg = tmp.resolve("registry");
         Path squad = squad(tmp);
-        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
-        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        importTiny(reg);
         String[] windows = {"--squad-dir", squad.toString(), "--train-articles", "0-1", "--eval-articles", "2-2",
                 "--max-length", "40", "--doc-stride", "16", "--batch-size", "4", "--lr", "1e-3", "--epochs", "2", "--bootstrap", "50"};
         Shrink.Run ft = Shrink.run(reg, concat(new String[] {"-q", "fine-tune", "tiny", "--task", "squad", "--id", "tiny-qa",
@@ -180,8 +183,7 @@ class DistillCliIT {
     @Test
     void generalDistillationOnRawTextWithANarrowerStudent() throws Exception {
         Path reg = tmp.resolve("registry");
-        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
-        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        importTiny(reg);
         Path corpus = Files.createDirectories(tmp.resolve("corpus"));
         Random r = new Random(5);
         String[] words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "house", "good", "bad", "film"};
