@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
         header = "Run a YAML recipe from recipes/: each step is a shrink command line.",
         description = {"Steps whose 'creates' model exists are skipped; 'resumable' steps continue from their",
                 "--run-dir checkpoint. So running a recipe again picks up where it stopped (e.g. in a later session).",
-                "Variables ${NAME} come from --set, then the environment, then the recipe's 'vars'."},
+                "Variables $${NAME} (in 'run' and 'creates') come from --set, then the environment, then the recipe's",
+                "'vars'."},
         footerHeading = "%nExamples:%n",
         footer = {"  shrink run recipes/minilm-sst2.yaml",
                 "  nohup shrink run recipes/bert-base-glue.yaml --set GLUE_DIR=/data/glue > bert.log 2>&1 &"})
@@ -41,13 +42,13 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Recipe r = Recipe.read(recipe);
-        List<List<String>> steps = r.resolve(overrides, System.getenv());
+        List<Recipe.Resolved> steps = r.resolve(overrides, System.getenv());
         Output out = ModelsCommand.output(spec);
         ModelRegistry registry = ModelsCommand.service(spec).registry();
         String registryHome = ((ShrinkCommand) spec.root().userObject()).registryHome().toString();
         for (int i = 0; i < steps.size(); i++) {
-            Recipe.Step step = r.steps().get(i);
-            List<String> args = new ArrayList<>(steps.get(i));
+            Recipe.Resolved step = steps.get(i);
+            List<String> args = new ArrayList<>(step.args());
             if (step.creates() != null && registry.exists(step.creates())) {
                 out.progress("step " + (i + 1) + ": skipped, " + step.creates() + " exists");
                 continue;

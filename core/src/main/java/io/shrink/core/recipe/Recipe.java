@@ -86,10 +86,21 @@ public record Recipe(@JsonProperty("recipe") int version, String description, Ma
     }
 
     /**
-     * The steps' argument lists with variables substituted: {@code overrides} first, then the environment,
-     * then the recipe's defaults; an undefined variable is a usage error.
+     * A step with its variables substituted.
+     *
+     * @param args      the command line split into arguments
+     * @param creates   registry id the step makes, or null
+     * @param resumable add {@code --resume} when the step's {@code --run-dir} holds a checkpoint
      */
-    public List<List<String>> resolve(Map<String, String> overrides, Map<String, String> env) {
+    public record Resolved(List<String> args, String creates, boolean resumable) {
+    }
+
+    /**
+     * The steps with variables substituted in {@code run} and {@code creates}: {@code overrides} first, then
+     * the environment, then the recipe's defaults; an undefined variable is a usage error. So one recipe can
+     * be run for several values, e.g. {@code --set SEED=43} and {@code --set SEED=44}.
+     */
+    public List<Resolved> resolve(Map<String, String> overrides, Map<String, String> env) {
         Map<String, String> values = new LinkedHashMap<>(vars == null ? Map.of() : vars);
         for (String k : values.keySet()) {
             if (env.containsKey(k)) {
@@ -97,21 +108,26 @@ public record Recipe(@JsonProperty("recipe") int version, String description, Ma
             }
         }
         values.putAll(overrides);
-        List<List<String>> out = new ArrayList<>();
+        List<Resolved> out = new ArrayList<>();
         for (Step s : steps) {
-            Matcher m = VAR.matcher(s.run());
-            StringBuilder sb = new StringBuilder();
-            while (m.find()) {
-                String v = values.containsKey(m.group(1)) ? values.get(m.group(1)) : env.get(m.group(1));
-                if (v == null) {
-                    throw ShrinkException.usage("recipe variable ${" + m.group(1) + "} is not defined (vars, environment or --set)");
-                }
-                m.appendReplacement(sb, Matcher.quoteReplacement(v));
-            }
-            m.appendTail(sb);
-            out.add(split(sb.toString()));
+            String creates = s.creates() == null ? null : substitute(s.creates(), values, env);
+            out.add(new Resolved(split(substitute(s.run(), values, env)), creates, s.resumable()));
         }
         return out;
+    }
+
+    private static String substitute(String text, Map<String, String> values, Map<String, String> env) {
+        Matcher m = VAR.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String v = values.containsKey(m.group(1)) ? values.get(m.group(1)) : env.get(m.group(1));
+            if (v == null) {
+                throw ShrinkException.usage("recipe variable ${" + m.group(1) + "} is not defined (vars, environment or --set)");
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(sb);
+        return sb.toString();
     }
 
     /** Splits a command line on whitespace, honouring single and double quotes. */

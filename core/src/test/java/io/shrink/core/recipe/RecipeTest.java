@@ -24,12 +24,13 @@ class RecipeTest {
     void substitutesVariablesFromSetThenEnvironmentThenDefaults() throws IOException {
         Path f = dir.resolve("r.yaml");
         Files.writeString(f, "recipe: 1\ndescription: test\nvars: {A: one, B: two}\nsteps:\n"
-                + "  - run: fine-tune m --task sst2 --glue-dir ${A} --id 'x y' --run-dir ${B}/${C}\n    resumable: true\n");
+                + "  - run: fine-tune m --task sst2 --glue-dir ${A} --id 'x y' --run-dir ${B}/${C}\n    creates: m-${B}\n    resumable: true\n");
         Recipe r = Recipe.read(f);
-        List<List<String>> steps = r.resolve(Map.of("B", "set"), Map.of("A", "env", "C", "c"));
+        List<Recipe.Resolved> steps = r.resolve(Map.of("B", "set"), Map.of("A", "env", "C", "c"));
         assertEquals(List.of("fine-tune", "m", "--task", "sst2", "--glue-dir", "env", "--id", "x y", "--run-dir", "set/c"),
-                steps.get(0));
-        assertTrue(r.steps().get(0).resumable());
+                steps.get(0).args());
+        assertEquals("m-set", steps.get(0).creates(), "variables are substituted in creates too");
+        assertTrue(steps.get(0).resumable());
         assertEquals(ShrinkException.Kind.USAGE,
                 assertThrows(ShrinkException.class, () -> r.resolve(Map.of(), Map.of())).kind(), "C undefined");
     }
