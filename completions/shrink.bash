@@ -722,11 +722,17 @@ function _picocli_shrink_compare() {
 
   local commands=""
   local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--bootstrap' '--seed' '--out' '--registry'"
+  local arg_opts="'--vs' '--bootstrap' '--seed' '--out' '--registry'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '--vs')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
     '--bootstrap')
       return
       ;;
@@ -753,11 +759,7 @@ function _picocli_shrink_compare() {
     local positionals=""
     local currIndex
     currIndex=$(currentPositionalIndex "compare" "${arg_opts}" "${flag_opts}")
-    if (( currIndex >= 0 && currIndex <= 0 )); then
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      positionals=$( compgen -f -- "${curr_word}" ) # files
-    elif (( currIndex >= 1 && currIndex <= 1 )); then
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       positionals=$( compgen -f -- "${curr_word}" ) # files

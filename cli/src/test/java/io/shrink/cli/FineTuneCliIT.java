@@ -81,6 +81,15 @@ class FineTuneCliIT {
         JsonNode cmp = JSON.readTree(tmp.resolve("compare/result.json").toFile());
         assertEquals("compare", cmp.get("command").asText());
         assertEquals(0.0, cmp.get("metrics").get("accuracy_difference").get("ciHigh").asDouble());
+        Shrink.Run groups = Shrink.run(reg, "compare", tmp.resolve("a").toString(), tmp.resolve("eval").toString(),
+                "--vs", tmp.resolve("eval").toString(), "--bootstrap", "200", "--out", tmp.resolve("compare-groups").toString());
+        assertEquals(0, groups.code(), groups.toString());
+        assertTrue(groups.out().contains("A: 2 runs: ") && groups.out().contains("two-level (runs and examples)")
+                && groups.out().contains("examples only: [+0.0000, +0.0000]"), groups.out());
+        Shrink.Run three = Shrink.run(reg, "-q", "compare", tmp.resolve("a").toString(), tmp.resolve("eval").toString(),
+                tmp.resolve("eval").toString());
+        assertEquals(2, three.code(), three.toString());
+        assertTrue(three.err().contains("--vs"), three.err());
         Shrink.Run glueEval = Shrink.run(reg, "evaluate", "tiny", "--task", "glue", "--glue-dir", glue.toString(), "--json",
                 "--out", tmp.resolve("glue-eval").toString());
         assertEquals(0, glueEval.code(), glueEval.toString());

@@ -14,6 +14,7 @@ import io.shrink.core.results.Provenance;
 import io.shrink.core.results.Results;
 import io.shrink.core.results.RunResult;
 import io.shrink.core.util.Json;
+import org.apache.commons.math3.stat.descriptive.moment.StandardDeviation;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -32,7 +33,8 @@ import java.util.function.Function;
 
 /**
  * Compares two runs scored on the same examples (say, a distilled student and the same student trained without
- * distillation) with a {@link PairedBootstrap} of every metric of their task, from the {@code predictions.jsonl}
+ * distillation), or two groups of runs (the same two students trained with several seeds), with a
+ * {@link PairedBootstrap} of every metric of their task, from the {@code predictions.jsonl}
  * that {@code evaluate}, {@code fine-tune} and {@code distill} write. Works for the GLUE tasks, IMDb and SQuAD.
  * Writes the comparison as a {@code compare} result.
  */
@@ -46,21 +48,33 @@ public final class CompareService {
         if (r.bootstrap() < 1) {
             throw ShrinkException.usage("--bootstrap must be at least 1, got " + r.bootstrap());
         }
+        if (r.a().isEmpty() || r.b().isEmpty()) {
+            throw ShrinkException.usage("compare needs at least one run on each side");
+        }
         Instant started = Instant.now();
         long t0 = System.nanoTime();
-        Run a = Run.read(r.a());
-        Run b = Run.read(r.b());
-        String task = a.result.task();
-        if (task == null || !task.equalsIgnoreCase(Objects.requireNonNullElse(b.result.task(), ""))) {
-            throw ShrinkException.usage("the runs are on different tasks: " + task + " (" + r.a() + ") and "
-                    + b.result.task() + " (" + r.b() + ")");
+        List<Run> a = r.a().stream().map(Run::read).toList();
+        List<Run> b = r.b().stream().map(Run::read).toList();
+        Run first = a.get(0);
+        String task = first.result.task();
+        List<Run> all = new ArrayList<>(a);
+        all.addAll(b);
+        for (Run other : all.subList(1, all.size())) {
+            if (task == null || !task.equalsIgnoreCase(Objects.requireNonNullElse(other.result.task(), ""))) {
+                throw ShrinkException.usage("the runs are on different tasks: " + task + " (" + first.dir + ") and "
+                        + other.result.task() + " (" + other.dir + ")");
+            }
         }
-        List<String> order = sameExamples(a, b);
-        Map<String, PairedBootstrap.Comparison> comparisons = new LinkedHashMap<>();
-        for (String set : sets(a, order)) {
-            List<String> keys = order.stream().filter(k -> a.rows.get(k).set.equals(set)).toList();
+        List<String> order = new ArrayList<>(first.rows.keySet());
+        for (Run other : all.subList(1, all.size())) {
+            sameExamples(first, other);
+        }
+        boolean groups = a.size() > 1 || b.size() > 1;
+        Map<String, PairedBootstrap.GroupComparison> comparisons = new LinkedHashMap<>();
+        for (String set : sets(first, order)) {
+            List<String> keys = order.stream().filter(k -> first.rows.get(k).set.equals(set)).toList();
             String suffix = set.equals(DEFAULT_SET) ? "" : "_" + set;
-            for (Scorer<?, ?> s : scorers(task, a)) {
+            for (Scorer<?, ?> s : scorers(task, first)) {
                 comparisons.put(s.metricKey + suffix, s.compare(keys, a, b, r.bootstrap(), r.seed()));
             }
         }
@@ -76,29 +90,42 @@ public final class CompareService {
             row.put("ciHigh", finite(c.difference().high()));
             row.put("aBetterShare", finite(c.aBetterShare()));
             row.put("undefinedResamples", c.difference().undefined());
+            if (groups) {
+                row.put("aRuns", c.aRuns());
+                row.put("bRuns", c.bRuns());
+                row.put("aStdev", stdev(c.aRuns()));
+                row.put("bStdev", stdev(c.bRuns()));
+                row.put("examplesOnlyCiLow", finite(c.examplesOnly().low()));
+                row.put("examplesOnlyCiHigh", finite(c.examplesOnly().high()));
+                row.put("examplesOnlyABetterShare", finite(c.examplesOnlyABetterShare()));
+            }
             table.put(key, row);
         });
         Map<String, Object> details = new TreeMap<>();
-        details.put("a", a.describe());
-        details.put("b", b.describe());
+        details.put("a", groups ? a.stream().map(Run::describe).toList() : first.describe());
+        details.put("b", groups ? b.stream().map(Run::describe).toList() : b.get(0).describe());
         details.put("comparisons", table);
         details.put("examples", order.size());
         details.put("resamples", r.bootstrap());
+        if (groups) {
+            details.put("method", "two-level paired bootstrap: each resample draws the examples once for every run "
+                    + "and, independently in each group, as many runs as the group has, with replacement; "
+                    + "examplesOnly* keeps every run and resamples the examples only");
+        }
         Map<String, Object> options = new TreeMap<>();
-        options.put("a", r.a().toString());
-        options.put("b", r.b().toString());
+        options.put("a", groups ? r.a().stream().map(Path::toString).toList() : r.a().get(0).toString());
+        options.put("b", groups ? r.b().stream().map(Path::toString).toList() : r.b().get(0).toString());
         options.put("bootstrap", r.bootstrap());
         options.put("seed", r.seed());
         List<RunResult.ModelRef> models = new ArrayList<>();
-        a.model().ifPresent(models::add);
-        b.model().ifPresent(models::add);
-        String runId = Results.newRunId("compare", a.label() + "-vs-" + b.label());
+        all.forEach(run -> run.model().ifPresent(models::add));
+        String runId = Results.newRunId("compare", label(a) + "-vs-" + label(b));
         Path outDir = r.outDir() != null ? r.outDir() : Results.defaultRunsDir().resolve(runId);
         double wall = (System.nanoTime() - t0) / 1e9;
         try {
-            RunResult result = new RunResult(RunResult.SCHEMA_VERSION, runId, "compare", models, a.result.task(), metrics,
+            RunResult result = new RunResult(RunResult.SCHEMA_VERSION, runId, "compare", models, task, metrics,
                     new RunResult.Timings(started.toString(), Instant.now().toString(), wall, Map.of("compare", wall)),
-                    details, Provenance.capture(r.seed(), options, List.of(a.predictions, b.predictions)));
+                    details, Provenance.capture(r.seed(), options, all.stream().map(Run::predictions).toList()));
             Results.write(result, outDir);
             return result;
         } catch (IOException e) {
@@ -106,12 +133,22 @@ public final class CompareService {
         }
     }
 
+    /** The first run's label, with the group's size when it has several runs. */
+    private static String label(List<Run> group) {
+        return group.get(0).label() + (group.size() > 1 ? "-x" + group.size() : "");
+    }
+
+    /** The sample standard deviation (n - 1), or null for a single run. */
+    private static Double stdev(List<Double> xs) {
+        return xs.size() < 2 ? null : new StandardDeviation(true).evaluate(xs.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
     private static Double finite(double x) {
         return Double.isFinite(x) ? x : null;
     }
 
-    /** A's example keys in file order, after checking that B has exactly the same examples with the same gold. */
-    private static List<String> sameExamples(Run a, Run b) {
+    /** Checks that B has exactly A's examples with the same gold. */
+    private static void sameExamples(Run a, Run b) {
         int common = 0;
         for (Map.Entry<String, Row> e : a.rows.entrySet()) {
             Row other = b.rows.get(e.getKey());
@@ -128,7 +165,6 @@ public final class CompareService {
             throw ShrinkException.usage("the runs were scored on different examples: " + a.rows.size() + " in "
                     + a.predictions + ", " + b.rows.size() + " in " + b.predictions + ", " + common + " in both");
         }
-        return new ArrayList<>(a.rows.keySet());
     }
 
     private static List<String> sets(Run a, List<String> order) {
@@ -181,16 +217,24 @@ public final class CompareService {
     /** One metric with the functions that turn a row's prediction and gold into the metric's types. */
     private record Scorer<P, R>(String metricKey, Metric<P, R> metric, Function<JsonNode, P> prediction,
                                 Function<JsonNode, R> reference) {
-        PairedBootstrap.Comparison compare(List<String> keys, Run a, Run b, int resamples, long seed) {
-            List<P> pa = new ArrayList<>(keys.size());
-            List<P> pb = new ArrayList<>(keys.size());
+        PairedBootstrap.GroupComparison compare(List<String> keys, List<Run> a, List<Run> b, int resamples, long seed) {
             List<R> gold = new ArrayList<>(keys.size());
             for (String k : keys) {
-                pa.add(prediction.apply(a.rows.get(k).prediction));
-                pb.add(prediction.apply(b.rows.get(k).prediction));
-                gold.add(reference.apply(a.rows.get(k).gold));
+                gold.add(reference.apply(a.get(0).rows.get(k).gold));
             }
-            return PairedBootstrap.compare(metric, pa, pb, gold, resamples, seed);
+            return PairedBootstrap.compareGroups(metric, predictions(keys, a), predictions(keys, b), gold, resamples, seed);
+        }
+
+        private List<List<P>> predictions(List<String> keys, List<Run> group) {
+            List<List<P>> out = new ArrayList<>();
+            for (Run run : group) {
+                List<P> p = new ArrayList<>(keys.size());
+                for (String k : keys) {
+                    p.add(prediction.apply(run.rows.get(k).prediction));
+                }
+                out.add(p);
+            }
+            return out;
         }
     }
 

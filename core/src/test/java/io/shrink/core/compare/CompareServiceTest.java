@@ -164,4 +164,37 @@ class CompareServiceTest {
                 "a run may be named by its result.json");
         assertTrue(ClassificationMetrics.ACCURACY.higherIsBetter());
     }
+
+    @Test
+    void groupsOfRunsAreComparedOnTheirMeanWithEachRunListed() throws IOException {
+        int[] gold = {1, 0, 1, 1, 0, 1, 0, 1, 1, 0};
+        Path a1 = run("a1", "mrpc", mrpc(new int[]{1, 0, 1, 1, 0, 1, 0, 1, 0, 0}, gold));
+        Path a2 = run("a2", "mrpc", mrpc(new int[]{1, 0, 1, 1, 0, 1, 0, 1, 1, 0}, gold));
+        Path b1 = run("b1", "mrpc", mrpc(new int[]{1, 1, 0, 1, 0, 1, 1, 1, 0, 0}, gold));
+        Path b2 = run("b2", "mrpc", mrpc(new int[]{1, 0, 0, 1, 0, 1, 1, 1, 0, 0}, gold));
+        RunResult r = new CompareService().run(new CompareRequest(List.of(a1, a2), List.of(b1, b2), 500, 0,
+                tmp.resolve("groups")));
+        assertEquals(List.of("model-a1", "model-a2", "model-b1", "model-b2"),
+                r.models().stream().map(RunResult.ModelRef::id).toList());
+        assertEquals((0.9 + 1.0) / 2 - (0.6 + 0.7) / 2, r.metrics().get("accuracy_difference").value(), 1e-12);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> acc = (Map<String, Object>) ((Map<String, Object>) r.details().get("comparisons")).get("accuracy");
+        assertEquals(List.of(0.9, 1.0), acc.get("aRuns"));
+        assertEquals(List.of(0.6, 0.7), acc.get("bRuns"));
+        assertEquals(Math.sqrt(0.005), (Double) acc.get("aStdev"), 1e-12, "sample standard deviation (n - 1)");
+        assertTrue(acc.containsKey("examplesOnlyCiLow") && acc.containsKey("examplesOnlyABetterShare"));
+        assertEquals(2, ((List<?>) r.details().get("a")).size());
+        assertEquals(4, r.provenance().dataFiles().size(), "every run's predictions are hashed");
+        RunResult back = Results.read(tmp.resolve("groups/result.json"));
+        assertEquals(r.metrics(), back.metrics());
+
+        Path sst2 = run("s", "sst2", mrpc(new int[]{1, 0, 1, 1, 0, 1, 0, 1, 1, 0}, gold));
+        assertEquals(ShrinkException.Kind.USAGE, assertThrows(ShrinkException.class, () -> new CompareService().run(
+                new CompareRequest(List.of(a1, sst2), List.of(b1), 10, 0, tmp.resolve("o")))).kind(),
+                "every run of a group must be on the task");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> single = (Map<String, Object>) ((Map<String, Object>) compare(a1, b1).details()
+                .get("comparisons")).get("accuracy");
+        assertTrue(!single.containsKey("aRuns"), "one run against one keeps the paired layout");
+    }
 }

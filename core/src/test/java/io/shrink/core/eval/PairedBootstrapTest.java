@@ -133,4 +133,74 @@ class PairedBootstrapTest {
         assertEquals(1.0, c.aBetterShare(), "A (no errors) has the lower error rate on every resample");
         assertTrue(!c.higherIsBetter());
     }
+
+    @Test
+    void withOneRunPerGroupTheGroupComparisonIsThePairedOne() {
+        List<Integer> g = gold(250);
+        List<Integer> a = flipped(g, 6, 0);
+        List<Integer> b = flipped(g, 4, 3);
+        PairedBootstrap.Comparison c = PairedBootstrap.compare(ClassificationMetrics.F1, a, b, g, 300, 7);
+        PairedBootstrap.GroupComparison gc = PairedBootstrap.compareGroups(ClassificationMetrics.F1, List.of(a), List.of(b),
+                g, 300, 7);
+        assertEquals(c.difference(), gc.difference());
+        assertEquals(c.difference(), gc.examplesOnly());
+        assertEquals(c.aBetterShare(), gc.aBetterShare());
+        assertEquals(c.a(), gc.a());
+        assertEquals(List.of(c.b()), gc.bRuns());
+    }
+
+    /**
+     * Two runs per group; recomputes both intervals by hand. Every round draws the examples once (the seed's
+     * stream, as {@link Bootstrap#replicates} does) and the runs from the split stream, A's two then B's two;
+     * the examples-only round keeps all four runs.
+     */
+    @Test
+    void groupsAreResampledOverRunsAndExamples() {
+        List<Integer> g = gold(120);
+        List<List<Integer>> a = List.of(flipped(g, 5, 0), flipped(g, 7, 1));
+        List<List<Integer>> b = List.of(flipped(g, 3, 1), flipped(g, 9, 2));
+        int resamples = 200;
+        long seed = 11;
+        SplittableRandom examples = new SplittableRandom(seed);
+        SplittableRandom runs = new SplittableRandom(seed).split();
+        double[] two = new double[resamples];
+        double[] only = new double[resamples];
+        for (int r = 0; r < resamples; r++) {
+            int[] draw = new int[g.size()];
+            for (int i = 0; i < draw.length; i++) {
+                draw[i] = examples.nextInt(g.size());
+            }
+            double[] accA = {accuracy(a.get(0), g, draw), accuracy(a.get(1), g, draw)};
+            double[] accB = {accuracy(b.get(0), g, draw), accuracy(b.get(1), g, draw)};
+            only[r] = (accA[0] + accA[1]) / 2 - (accB[0] + accB[1]) / 2;
+            double ta = accA[runs.nextInt(2)];
+            ta += accA[runs.nextInt(2)];
+            double tb = accB[runs.nextInt(2)];
+            tb += accB[runs.nextInt(2)];
+            two[r] = ta / 2 - tb / 2;
+        }
+        PairedBootstrap.GroupComparison c = PairedBootstrap.compareGroups(ClassificationMetrics.ACCURACY, a, b, g,
+                resamples, seed);
+        double va0 = ClassificationMetrics.ACCURACY.compute(a.get(0), g);
+        double va1 = ClassificationMetrics.ACCURACY.compute(a.get(1), g);
+        assertEquals(List.of(va0, va1), c.aRuns());
+        assertEquals((va0 + va1) / 2 - c.b(), c.difference().value(), 1e-12);
+        Bootstrap.Interval twoLevel = Bootstrap.interval(c.difference().value(), two, seed);
+        Bootstrap.Interval examplesOnly = Bootstrap.interval(c.difference().value(), only, seed);
+        assertEquals(twoLevel.low(), c.difference().low(), 1e-12);
+        assertEquals(twoLevel.high(), c.difference().high(), 1e-12);
+        assertEquals(examplesOnly.low(), c.examplesOnly().low(), 1e-12);
+        assertEquals(examplesOnly.high(), c.examplesOnly().high(), 1e-12);
+        assertTrue(c.difference().high() - c.difference().low() > c.examplesOnly().high() - c.examplesOnly().low(),
+                "the spread between runs widens the interval: " + c.difference() + " " + c.examplesOnly());
+    }
+
+    /** Accuracy of {@code p} on the examples {@code draw} picks. */
+    private static double accuracy(List<Integer> p, List<Integer> g, int[] draw) {
+        int right = 0;
+        for (int k : draw) {
+            right += p.get(k).equals(g.get(k)) ? 1 : 0;
+        }
+        return right / (double) draw.length;
+    }
 }
