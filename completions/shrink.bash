@@ -344,7 +344,7 @@ function _picocli_shrink_finetune() {
 
   local commands=""
   local flag_opts="'--resume' '--head-tail' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--registry'"
+  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--keep' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--registry'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -404,6 +404,9 @@ function _picocli_shrink_finetune() {
       return
       ;;
     '--log-every')
+      return
+      ;;
+    '--keep')
       return
       ;;
     '--bootstrap')
@@ -467,7 +470,7 @@ function _picocli_shrink_distill() {
 
   local commands=""
   local flag_opts="'--drop-token-types' '--ce-masked-only' '--resume' '--head-tail' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--task' '--corpus' '--max-documents' '--eval-chunks' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--student' '--layers' '--hidden' '--heads' '--ffn' '--init' '--alpha-ce' '--alpha-mlm' '--alpha-cos' '--cos-layers' '--alpha-mse' '--alpha-att' '--alpha-hard' '--temperature' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--cache-dir' '--registry'"
+  local arg_opts="'--task' '--corpus' '--max-documents' '--eval-chunks' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--student' '--layers' '--hidden' '--heads' '--ffn' '--init' '--alpha-ce' '--alpha-mlm' '--alpha-cos' '--cos-layers' '--alpha-mse' '--alpha-att' '--alpha-hard' '--temperature' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--keep' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--cache-dir' '--registry'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -581,6 +584,9 @@ function _picocli_shrink_distill() {
       return
       ;;
     '--log-every')
+      return
+      ;;
+    '--keep')
       return
       ;;
     '--bootstrap')

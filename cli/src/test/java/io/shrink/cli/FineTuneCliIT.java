@@ -67,6 +67,16 @@ class FineTuneCliIT {
                 "an interrupted and resumed run reaches the same model");
         assertEquals(a.get("metrics").get("accuracy").get("value").asDouble(), b.get("metrics").get("accuracy").get("value").asDouble());
 
+        Shrink.Run last = Shrink.run(reg, concat(common, "--id", "tiny-c", "--keep", "last", "--json",
+                "--run-dir", tmp.resolve("c").toString()));
+        assertEquals(0, last.code(), last.toString());
+        JsonNode c = JSON.readTree(last.out());
+        assertEquals("last", c.get("details").get("kept").asText());
+        assertEquals(12, c.get("details").get("bestStep").asInt(), "the end of training is kept");
+        assertEquals("best", a.get("details").get("kept").asText());
+        assertEquals(2, Shrink.run(reg, concat(new String[] {"-q"}, concat(common, "--id", "tiny-d", "--keep", "first"))).code(),
+                "--keep takes best or last");
+
         Shrink.Run eval = Shrink.run(reg, "evaluate", "tiny-a", "--task", "sst2", "--glue-dir", glue.toString(),
                 "--out", tmp.resolve("eval").toString(), "--json");
         assertEquals(0, eval.code(), eval.toString());

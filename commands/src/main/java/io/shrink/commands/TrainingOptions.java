@@ -40,6 +40,10 @@ public final class TrainingOptions {
     @Option(names = "--log-every", defaultValue = "20", description = "Report progress every N steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
+    @Option(names = "--keep", paramLabel = "WHICH", defaultValue = "best",
+            description = "Weights that land in the registry: best (the best evaluation) or last (the end of training, Hugging Face Trainer's default; no choice made on the dev set) (default: ${DEFAULT-VALUE}).")
+    String keep;
+
     @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples for the final 95%% intervals, 0 = none (default: ${DEFAULT-VALUE}).")
     int bootstrap;
 
@@ -56,6 +60,6 @@ public final class TrainingOptions {
     /** The optimisation settings with the command's learning rate. */
     TrainOptions toOptions(double learningRate) {
         return new TrainOptions(learningRate, weightDecay, warmup, epochs, maxSteps, batchSize, gradAccum, maxGradNorm,
-                seed, evalEvery, checkpointEvery, logEvery);
+                seed, evalEvery, checkpointEvery, logEvery, TrainOptions.keepLast(keep));
     }
 }

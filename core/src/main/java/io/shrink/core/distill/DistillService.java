@@ -173,6 +173,7 @@ public final class DistillService {
             details.put("outputModel", stored.id());
             details.put("student", student.description());
             details.put("losses", Json.MAPPER.convertValue(w, Map.class));
+            details.put("kept", r.train().kept());
             details.put("bestStep", outcome.state().bestStep());
             details.put("steps", outcome.state().step());
             details.put("evaluations", outcome.state().evaluations());

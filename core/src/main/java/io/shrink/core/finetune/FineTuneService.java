@@ -145,6 +145,7 @@ public final class FineTuneService {
             details.put("parent", r.model());
             details.put("outputModel", stored.id());
             details.put("score", finalEval.score());
+            details.put("kept", r.train().kept());
             details.put("bestStep", outcome.state().bestStep());
             details.put("steps", outcome.state().step());
             details.put("evaluations", outcome.state().evaluations());

@@ -1,5 +1,6 @@
 package io.shrink.core.train;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.shrink.core.ShrinkException;
 
@@ -23,12 +24,32 @@ import java.util.List;
  * @param evalEvery       evaluate every this many optimizer steps (0 = at the end of each epoch)
  * @param checkpointEvery write a resumable checkpoint every this many optimizer steps (0 = each evaluation)
  * @param logEvery        report progress every this many optimizer steps
+ * @param keepLast        keep the weights of the last evaluation (the end of training) rather than those of the
+ *                        best one; Hugging Face Trainer's default (its {@code load_best_model_at_end=False}). Left
+ *                        out of the JSON form when false, so checkpoints written before the option existed resume
  */
 @JsonPropertyOrder({"learningRate", "weightDecay", "warmupRatio", "epochs", "maxSteps", "batchSize",
-        "gradAccumulation", "maxGradNorm", "seed", "evalEvery", "checkpointEvery", "logEvery"})
+        "gradAccumulation", "maxGradNorm", "seed", "evalEvery", "checkpointEvery", "logEvery", "keepLast"})
 public record TrainOptions(double learningRate, double weightDecay, double warmupRatio, int epochs, int maxSteps,
                            int batchSize, int gradAccumulation, double maxGradNorm, long seed, int evalEvery,
-                           int checkpointEvery, int logEvery) {
+                           int checkpointEvery, int logEvery,
+                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean keepLast) {
+
+    /** {@code --keep}: "best" or "last" (any case); anything else is a usage error. */
+    public static boolean keepLast(String keep) {
+        if ("last".equalsIgnoreCase(keep)) {
+            return true;
+        }
+        if ("best".equalsIgnoreCase(keep)) {
+            return false;
+        }
+        throw ShrinkException.usage("--keep must be best or last, got '" + keep + "'");
+    }
+
+    /** "last" or "best", as {@code --keep} takes it. */
+    public String kept() {
+        return keepLast ? "last" : "best";
+    }
 
     /** Checks the values; a usage error lists every bad one. */
     public TrainOptions validate() {

@@ -12,8 +12,9 @@ import java.util.Map;
  * @param step        optimizer steps taken
  * @param epoch       the current epoch (0-based)
  * @param batchIndex  the next micro-batch of that epoch
- * @param bestScore   the best main metric so far (NaN before the first evaluation)
- * @param bestStep    the step that scored it (-1 before)
+ * @param bestScore   the main metric of the kept weights: the best so far, or the last with keepLast (NaN before
+ *                    the first evaluation)
+ * @param bestStep    the step of the kept weights (-1 before)
  * @param evaluations every evaluation: step, epoch and its metrics
  * @param options     the options the run started with (a resume must use the same)
  */

@@ -30,7 +30,7 @@ import java.util.Map;
 /**
  * The training loop shared by fine-tuning and distillation: micro-batches with gradient accumulation,
  * global-norm clipping, AdamW with a linear schedule, evaluation every N steps or each epoch with
- * best-checkpoint selection, and resumable checkpoints (weights, optimizer moments, data position).
+ * best-checkpoint selection (or the last, {@link TrainOptions#keepLast}), and resumable checkpoints (weights, optimizer moments, data position).
  *
  * <p>Each optimizer step reseeds PyTorch from (seed, step) and each epoch's batches come from (seed, epoch),
  * so an interrupted run resumed from a checkpoint reaches exactly the weights of an uninterrupted one.
@@ -39,7 +39,7 @@ import java.util.Map;
 public final class Trainer {
     /** Subdirectory of the run directory holding the last resumable checkpoint. */
     public static final String CHECKPOINT = "checkpoint";
-    /** File in the run directory holding the best weights so far (canonical names). */
+    /** File in the run directory holding the kept weights: the best so far, or the last evaluated with keepLast. */
     public static final String BEST = "best.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -233,13 +233,15 @@ public final class Trainer {
         history.add(row);
         boolean better = Double.isNaN(state.bestScore())
                 || (ev.higherIsBetter() ? ev.main() > state.bestScore() : ev.main() < state.bestScore());
-        double bestScore = better ? ev.main() : state.bestScore();
-        int bestStep = better ? step : state.bestStep();
-        if (better) {
+        boolean keep = better || options.keepLast();
+        double bestScore = keep ? ev.main() : state.bestScore();
+        int bestStep = keep ? step : state.bestStep();
+        if (keep) {
             writeWeights(encoder, runDir.resolve(BEST));
             bestOutputs = ev.outputs();
         }
-        progress.message(String.format(Locale.ROOT, "step %d: %s%s", step, ev.metrics(), better ? " (best so far)" : ""));
+        progress.message(String.format(Locale.ROOT, "step %d: %s%s", step, ev.metrics(),
+                options.keepLast() ? "" : better ? " (best so far)" : ""));
         return new TrainState(step, nextEpoch, nextBatch, bestScore, bestStep, history, optionMap);
     }
 

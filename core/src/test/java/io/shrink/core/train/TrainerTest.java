@@ -111,7 +111,7 @@ class TrainerTest {
     }
 
     static TrainOptions options(int checkpointEvery) {
-        return new TrainOptions(2e-3, 0.01, 0.1, 3, 0, 8, 2, 1.0, 7, 4, checkpointEvery, 1);
+        return new TrainOptions(2e-3, 0.01, 0.1, 3, 0, 8, 2, 1.0, 7, 4, checkpointEvery, 1, false);
     }
 
     static Checkpoint model() {
@@ -123,7 +123,7 @@ class TrainerTest {
         SyntheticTask task = new SyntheticTask(3);
         try (NDManager m = NDManager.newBaseManager("PyTorch"); Encoder enc = Encoder.load(model(), m)) {
             double before = task.evaluate(enc).main();
-            TrainOptions longer = new TrainOptions(1e-3, 0.01, 0.1, 20, 0, 8, 1, 1.0, 7, 0, 0, 10);
+            TrainOptions longer = new TrainOptions(1e-3, 0.01, 0.1, 20, 0, 8, 1, 1.0, 7, 0, 0, 10, false);
             Trainer.Outcome out = new Trainer(longer, Map.of("lr", 1e-3), Progress.NONE).run(enc, task, dir, false);
             assertEquals(160, out.state().step(), "20 epochs x 8 batches");
             assertEquals(20, out.state().evaluations().size(), "one evaluation per epoch");
@@ -183,5 +183,69 @@ class TrainerTest {
         }
         assertArrayEquals(Safetensors.read(straight.resolve(Trainer.BEST)).get("classifier.weight").data(),
                 Safetensors.read(resumed.resolve(Trainer.BEST)).get("classifier.weight").data(), 0f);
+    }
+
+    /** The synthetic task with evaluations that score worse every time, so the best evaluation is the first. */
+    static final class WorseningTask implements Trainer.Task<List<Example>> {
+        private final SyntheticTask task = new SyntheticTask(3);
+        private int evaluations;
+
+        @Override
+        public List<List<Example>> batches(int epoch) {
+            return task.batches(epoch);
+        }
+
+        @Override
+        public int size(List<Example> batch) {
+            return task.size(batch);
+        }
+
+        @Override
+        public NDArray loss(Encoder encoder, List<Example> batch, NDManager step) {
+            return task.loss(encoder, batch, step);
+        }
+
+        @Override
+        public Trainer.Evaluation evaluate(Encoder encoder) {
+            double score = 1.0 / ++evaluations;
+            return new Trainer.Evaluation(score, true, Map.of("score", score));
+        }
+    }
+
+    /**
+     * With keepLast the kept weights are the end of training (the last checkpoint's) although the first evaluation
+     * scored best; keeping the best keeps that first one. keepLast false is left out of the JSON form, so checkpoints
+     * written before the option existed still resume.
+     */
+    @Test
+    void keepLastKeepsTheEndOfTrainingNotTheBestEvaluation(@TempDir Path dir) throws Exception {
+        TrainOptions best = options(0);
+        TrainOptions last = new TrainOptions(2e-3, 0.01, 0.1, 3, 0, 8, 2, 1.0, 7, 4, 0, 1, true);
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            Trainer.Outcome kb;
+            Trainer.Outcome kl;
+            try (Encoder enc = Encoder.load(model(), m)) {
+                kb = new Trainer(best, Map.of(), Progress.NONE).run(enc, new WorseningTask(), dir.resolve("best"), false);
+            }
+            try (Encoder enc = Encoder.load(model(), m)) {
+                kl = new Trainer(last, Map.of(), Progress.NONE).run(enc, new WorseningTask(), dir.resolve("last"), false);
+            }
+            assertEquals(3, kl.state().evaluations().size(), "steps 4, 8 and 12");
+            assertEquals(4, kb.state().bestStep(), "the best evaluation is the first");
+            assertEquals(12, kl.state().bestStep(), "the last step");
+            assertEquals(1 / 3.0, kl.state().bestScore(), 1e-12);
+            float[] end = Safetensors.read(dir.resolve("last/checkpoint/model.safetensors")).get("classifier.weight").data();
+            assertArrayEquals(end, Safetensors.read(kl.best()).get("classifier.weight").data(), 0f, "the end-of-training weights");
+            assertArrayEquals(end, Safetensors.read(dir.resolve("best/checkpoint/model.safetensors")).get("classifier.weight").data(),
+                    0f, "both runs trained alike");
+            assertTrue(!java.util.Arrays.equals(end, Safetensors.read(kb.best()).get("classifier.weight").data()),
+                    "keeping the best keeps the step-4 weights");
+        }
+        String json = io.shrink.core.util.Json.MAPPER.writeValueAsString(best);
+        assertTrue(!json.contains("keepLast") && !json.contains("kept"), json);
+        assertTrue(io.shrink.core.util.Json.MAPPER.valueToTree(last).get("keepLast").asBoolean());
+        assertEquals("last", last.kept());
+        assertTrue(TrainOptions.keepLast("LAST") && !TrainOptions.keepLast("best"));
+        assertThrows(io.shrink.core.ShrinkException.class, () -> TrainOptions.keepLast("first"));
     }
 }
