@@ -54,21 +54,13 @@ public final class PairedBootstrap {
         double[] ra = Bootstrap.replicates(metric, a, references, resamples, seed);
         double[] rb = Bootstrap.replicates(metric, b, references, resamples, seed);
         double[] diff = new double[resamples];
-        int defined = 0;
-        int better = 0;
         for (int i = 0; i < resamples; i++) {
             diff[i] = ra[i] - rb[i];
-            if (Double.isFinite(diff[i])) {
-                defined++;
-                if (metric.higherIsBetter() ? diff[i] > 0 : diff[i] < 0) {
-                    better++;
-                }
-            }
         }
         double va = metric.compute(a, references);
         double vb = metric.compute(b, references);
         return new Comparison(metric.name(), metric.higherIsBetter(), va, vb, Bootstrap.interval(va - vb, diff, seed),
-                defined == 0 ? Double.NaN : better / (double) defined);
+                betterShare(diff, metric.higherIsBetter()));
     }
 
     /**
@@ -120,12 +112,10 @@ public final class PairedBootstrap {
         List<Double> va = new ArrayList<>();
         List<Double> vb = new ArrayList<>();
         for (int i = 0; i < a.size(); i++) {
-            Metric.checkSameSize(a.get(i), references);
             ra[i] = Bootstrap.replicates(metric, a.get(i), references, resamples, seed);
             va.add(metric.compute(a.get(i), references));
         }
         for (int j = 0; j < b.size(); j++) {
-            Metric.checkSameSize(b.get(j), references);
             rb[j] = Bootstrap.replicates(metric, b.get(j), references, resamples, seed);
             vb.add(metric.compute(b.get(j), references));
         }
@@ -155,6 +145,7 @@ public final class PairedBootstrap {
                 Bootstrap.interval(value, examplesOnly, seed), betterShare(examplesOnly, metric.higherIsBetter()));
     }
 
+    /** The share of finite differences that favour A (NaN when none is finite). */
     private static double betterShare(double[] differences, boolean higherIsBetter) {
         int defined = 0;
         int better = 0;
