@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 /** Runs the packaged {@code cli/shrink} launcher as a separate process, as a user would. */
 final class Shrink {
     static final Path LAUNCHER = Path.of(System.getProperty("shrink.launcher", "../cli/shrink")).toAbsolutePath();
+    /** Where runs go unless a test names a run folder: a temporary folder, never the checkout. */
+    static final Path RESULTS = temporaryResults();
 
     /** What one run printed and returned. */
     record Run(int code, String out, String err) {
@@ -21,6 +23,16 @@ final class Shrink {
     }
 
     private Shrink() {
+    }
+
+    private static Path temporaryResults() {
+        try {
+            Path dir = Files.createTempDirectory("shrink-it-results");
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a temporary results folder", e);
+        }
     }
 
     static Run run(Path registry, String... args) throws IOException, InterruptedException {
@@ -43,6 +55,7 @@ final class Shrink {
                 pb.directory(dir.toFile());
             }
             pb.environment().put("SHRINK_OPTS", "-Xmx4g");
+            pb.environment().put("SHRINK_RESULTS", RESULTS.toString());
             Process p = pb.start();
             if (!p.waitFor(15, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
