@@ -1,9 +1,11 @@
 package io.shrink.commands;
 
+import io.shrink.core.data.DataDirs;
+import io.shrink.core.task.Task;
+import io.shrink.core.task.Tasks;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.Locale;
 
 /** Where the task data lives: one option per data family, each defaulting to its environment variable. */
 public final class DataDirOptions {
@@ -18,13 +20,11 @@ public final class DataDirOptions {
 
     /** The option for a task's data family (null: the environment variable applies). */
     Path forTask(String task) {
-        String t = task.toLowerCase(Locale.ROOT);
-        if (t.equals("imdb")) {
-            return imdb;
-        }
-        if (t.equals("squad")) {
-            return squad;
-        }
-        return glue;
+        DataDirs.Kind kind = Tasks.find(task).map(Task::dataKind).orElse(DataDirs.Kind.GLUE);
+        return switch (kind) {
+            case GLUE -> glue;
+            case IMDB -> imdb;
+            case SQUAD -> squad;
+        };
     }
 }

@@ -5,6 +5,8 @@ import io.shrink.core.distill.DistillService;
 import io.shrink.core.distill.LossWeights;
 import io.shrink.core.distill.StudentInit;
 import io.shrink.core.results.RunResult;
+import io.shrink.core.task.DataOptions;
+import io.shrink.core.task.FeatureOptions;
 import io.shrink.core.train.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -176,10 +178,12 @@ public final class DistillCommand implements Callable<Integer> {
         TrainOptions train = training.toOptions(lr);
         LossWeights weights = LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard,
                 temperature, ceMaskedOnly, cosLayers);
-        DistillRequest request = new DistillRequest(teacher, student, layers, dropTokenTypes, hidden, heads, ffn, how,
-                general ? null : task, general ? null : data.forTask(task), corpus, maxDocuments, evalChunks, id, train,
-                weights, maxLength, headTail, maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, cacheDir, training.stopAfter,
-                squad.docStride, squad.maxQueryLength, squad.trainArticles, squad.evalArticles);
+        DistillRequest request = new DistillRequest(teacher,
+                new DistillRequest.Student(student, layers, dropTokenTypes, hidden, heads, ffn, how),
+                general ? null : task, new DistillRequest.Corpus(corpus, maxDocuments, evalChunks),
+                new DataOptions(general ? null : data.forTask(task), maxTrain, maxEval, squad.trainArticles, squad.evalArticles),
+                new FeatureOptions(maxLength, headTail, squad.docStride, squad.maxQueryLength), weights, train,
+                training.runOptions(), id, force, cacheDir);
         RunResult r = new DistillService(ModelsCommand.service(spec)).run(request, root.newProgress());
         Output out = ModelsCommand.output(spec);
         if (json) {

@@ -1,8 +1,9 @@
 package io.shrink.commands;
 
-import io.shrink.core.finetune.EvaluateRequest;
-import io.shrink.core.finetune.EvaluateService;
+import io.shrink.core.evaluate.EvaluateRequest;
+import io.shrink.core.evaluate.EvaluateService;
 import io.shrink.core.results.RunResult;
+import io.shrink.core.task.DataOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,7 +61,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
-        EvaluateRequest request = new EvaluateRequest(model, task, data.forTask(task), maxExamples, maxLength, bootstrap, seed, evalArticles, out);
+        EvaluateRequest request = new EvaluateRequest(model, task, new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles), maxLength,
+                bootstrap, seed, out);
         RunResult r = new EvaluateService(ModelsCommand.service(spec)).run(request, root.newProgress());
         Output o = ModelsCommand.output(spec);
         if (json) {

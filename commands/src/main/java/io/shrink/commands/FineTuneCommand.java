@@ -3,6 +3,8 @@ package io.shrink.commands;
 import io.shrink.core.finetune.FineTuneRequest;
 import io.shrink.core.finetune.FineTuneService;
 import io.shrink.core.results.RunResult;
+import io.shrink.core.task.DataOptions;
+import io.shrink.core.task.FeatureOptions;
 import io.shrink.core.train.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,9 +84,9 @@ public final class FineTuneCommand implements Callable<Integer> {
         }
         ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
         TrainOptions train = training.toOptions(lr);
-        FineTuneRequest request = new FineTuneRequest(model, task, data.forTask(task), id, train, maxLength, headTail,
-                maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, squad.docStride, squad.maxQueryLength, squad.trainArticles, squad.evalArticles,
-                training.stopAfter);
+        FineTuneRequest request = new FineTuneRequest(model, task, id, force,
+                new DataOptions(data.forTask(task), maxTrain, maxEval, squad.trainArticles, squad.evalArticles),
+                new FeatureOptions(maxLength, headTail, squad.docStride, squad.maxQueryLength), train, training.runOptions());
         RunResult r = new FineTuneService(ModelsCommand.service(spec)).run(request, root.newProgress());
         Output out = ModelsCommand.output(spec);
         if (json) {

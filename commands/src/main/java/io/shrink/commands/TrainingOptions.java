@@ -1,5 +1,6 @@
 package io.shrink.commands;
 
+import io.shrink.core.train.RunOptions;
 import io.shrink.core.train.TrainOptions;
 import picocli.CommandLine.Option;
 
@@ -56,6 +57,11 @@ public final class TrainingOptions {
     @Option(names = "--stop-after", defaultValue = "0", paramLabel = "STEPS",
             description = "Take at most this many optimizer steps now, then pause with a checkpoint (continue with --resume).")
     int stopAfter;
+
+    /** The run directory, resume, pause and bootstrap settings. */
+    RunOptions runOptions() {
+        return new RunOptions(runDir, resume, stopAfter, bootstrap);
+    }
 
     /** The optimisation settings with the command's learning rate. */
     TrainOptions toOptions(double learningRate) {

@@ -2,14 +2,12 @@ package io.shrink.core.compare;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shrink.core.ShrinkException;
-import io.shrink.core.data.GlueTask;
-import io.shrink.core.data.ImdbReader;
 import io.shrink.core.eval.Metric;
-import io.shrink.core.eval.Metrics;
 import io.shrink.core.eval.PairedBootstrap;
-import io.shrink.core.eval.SquadMetrics;
-import io.shrink.core.finetune.FineTuneService;
-import io.shrink.core.finetune.SequenceData;
+import io.shrink.core.task.PredictionMetric;
+import io.shrink.core.task.Predictions;
+import io.shrink.core.task.Task;
+import io.shrink.core.task.Tasks;
 import io.shrink.core.results.Provenance;
 import io.shrink.core.results.Results;
 import io.shrink.core.results.RunResult;
@@ -74,8 +72,8 @@ public final class CompareService {
         for (String set : sets(first, order)) {
             List<String> keys = order.stream().filter(k -> first.rows.get(k).set.equals(set)).toList();
             String suffix = set.equals(DEFAULT_SET) ? "" : "_" + set;
-            for (Scorer<?, ?> s : scorers(task, first)) {
-                comparisons.put(s.metricKey + suffix, s.compare(keys, a, b, r.bootstrap(), r.seed()));
+            for (PredictionMetric<?, ?> s : scorers(task, first)) {
+                comparisons.put(s.key() + suffix, compare(s, keys, a, b, r.bootstrap(), r.seed()));
             }
         }
         Map<String, RunResult.Metric> metrics = new TreeMap<>();
@@ -172,70 +170,36 @@ public final class CompareService {
     }
 
     /** The metrics of {@code task}, each able to read its predictions and references from the rows. */
-    private static List<Scorer<?, ?>> scorers(String task, Run a) {
-        if (task.equalsIgnoreCase("squad")) {
-            Function<JsonNode, String> text = JsonNode::asText;
-            Function<JsonNode, List<String>> answers = g -> {
-                List<String> l = new ArrayList<>();
-                g.forEach(x -> l.add(x.asText()));
-                return l;
-            };
-            return List.<Scorer<?, ?>>of(new Scorer<>("exact_match", SquadMetrics.EXACT_MATCH, text, answers),
-                    new Scorer<>("f1", SquadMetrics.F1, text, answers));
+    private static List<PredictionMetric<?, ?>> scorers(String task, Run a) {
+        Optional<Task> t = Tasks.find(task);
+        if (t.isEmpty()) {
+            throw ShrinkException.usage("compare needs runs of one task (" + String.join(", ", Tasks.names()) + "); "
+                    + a.predictions.getParent() + " is a '" + task + "' run");
         }
-        if (!SequenceData.isSequenceTask(task)) {
-            throw ShrinkException.usage("compare needs runs of one GLUE task, imdb or squad; " + a.predictions.getParent()
-                    + " is a '" + task + "' run");
-        }
-        boolean imdb = task.equalsIgnoreCase(SequenceData.IMDB);
-        GlueTask glue = imdb ? null : GlueTask.of(task);
-        List<String> names = imdb ? List.of("accuracy") : glue.metrics();
-        List<Scorer<?, ?>> scorers = new ArrayList<>();
-        if (glue != null && glue.regression()) {
-            Function<JsonNode, Double> score = n -> {
-                if (!n.isNumber()) {
-                    throw ShrinkException.corrupt(a.predictions + ": a " + task + " score must be a number, got " + n);
-                }
-                return n.asDouble();
-            };
-            names.forEach(n -> scorers.add(new Scorer<>(n, Metrics.regression(n), score, score)));
-        } else {
-            List<String> labels = imdb ? ImdbReader.LABELS : glue.labels();
-            Function<JsonNode, Integer> index = n -> {
-                int i = labels.indexOf(n.asText());
-                if (i < 0) {
-                    throw ShrinkException.corrupt("predictions of " + task + " use the unknown label '" + n.asText()
-                            + "' (labels: " + String.join(", ", labels) + ")");
-                }
-                return i;
-            };
-            names.forEach(n -> scorers.add(new Scorer<>(n, Metrics.classification(n), index, index)));
-        }
-        return scorers;
+        return t.get().predictionMetrics();
     }
 
-    /** One metric with the functions that turn a row's prediction and gold into the metric's types. */
-    private record Scorer<P, R>(String metricKey, Metric<P, R> metric, Function<JsonNode, P> prediction,
-                                Function<JsonNode, R> reference) {
-        PairedBootstrap.GroupComparison compare(List<String> keys, List<Run> a, List<Run> b, int resamples, long seed) {
-            List<R> gold = new ArrayList<>(keys.size());
-            for (String k : keys) {
-                gold.add(reference.apply(a.get(0).rows.get(k).gold));
-            }
-            return PairedBootstrap.compareGroups(metric, predictions(keys, a), predictions(keys, b), gold, resamples, seed);
+    /** {@code metric} compared between the runs of group {@code a} and of group {@code b} on the examples {@code keys}. */
+    private static <P, R> PairedBootstrap.GroupComparison compare(PredictionMetric<P, R> metric, List<String> keys,
+                                                                  List<Run> a, List<Run> b, int resamples, long seed) {
+        List<R> gold = new ArrayList<>(keys.size());
+        for (String k : keys) {
+            gold.add(metric.reference().apply(a.get(0).rows.get(k).gold));
         }
+        return PairedBootstrap.compareGroups(metric.metric(), predictions(metric, keys, a), predictions(metric, keys, b),
+                gold, resamples, seed);
+    }
 
-        private List<List<P>> predictions(List<String> keys, List<Run> group) {
-            List<List<P>> out = new ArrayList<>();
-            for (Run run : group) {
-                List<P> p = new ArrayList<>(keys.size());
-                for (String k : keys) {
-                    p.add(prediction.apply(run.rows.get(k).prediction));
-                }
-                out.add(p);
+    private static <P> List<List<P>> predictions(PredictionMetric<P, ?> metric, List<String> keys, List<Run> group) {
+        List<List<P>> out = new ArrayList<>();
+        for (Run run : group) {
+            List<P> p = new ArrayList<>(keys.size());
+            for (String k : keys) {
+                p.add(metric.prediction().apply(run.rows.get(k).prediction));
             }
-            return out;
+            out.add(p);
         }
+        return out;
     }
 
     /** One example's line of {@code predictions.jsonl}. */
@@ -247,12 +211,12 @@ public final class CompareService {
         static Run read(Path path) {
             Path dir = Files.isRegularFile(path) ? path.toAbsolutePath().getParent() : path;
             Path resultFile = dir.resolve(Results.RESULT_FILE);
-            Path predictions = dir.resolve(FineTuneService.PREDICTIONS);
+            Path predictions = dir.resolve(Predictions.FILE);
             if (!Files.isDirectory(dir)) {
                 throw ShrinkException.corrupt("no run at " + path);
             }
             if (!Files.isRegularFile(resultFile) || !Files.isRegularFile(predictions)) {
-                throw ShrinkException.corrupt(dir + " holds no " + (Files.isRegularFile(resultFile) ? FineTuneService.PREDICTIONS
+                throw ShrinkException.corrupt(dir + " holds no " + (Files.isRegularFile(resultFile) ? Predictions.FILE
                         : Results.RESULT_FILE) + "; compare needs the run directory of an evaluate, fine-tune or distill run");
             }
             RunResult result = Results.read(resultFile);

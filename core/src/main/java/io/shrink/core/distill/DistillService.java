@@ -6,16 +6,23 @@ import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.checkpoint.FloatTensor;
 import io.shrink.core.data.Corpus;
-import io.shrink.core.data.GlueTask;
 import io.shrink.core.data.SquadDataset;
-import io.shrink.core.finetune.FineTuneService;
-import io.shrink.core.finetune.Features;
-import io.shrink.core.finetune.Heads;
-import io.shrink.core.finetune.SequenceData;
-import io.shrink.core.finetune.SequenceEvaluator;
-import io.shrink.core.finetune.SquadFeatures;
-import io.shrink.core.finetune.SquadSplit;
-import io.shrink.core.finetune.SquadTask;
+import io.shrink.core.task.Features;
+import io.shrink.core.task.Tasks;
+import io.shrink.core.task.TaskScores;
+import io.shrink.core.task.TaskKind;
+import io.shrink.core.task.TaskData;
+import io.shrink.core.task.Task;
+import io.shrink.core.task.SequenceTaskData;
+import io.shrink.core.task.QaTaskData;
+import io.shrink.core.task.Predictions;
+import io.shrink.core.task.FeatureOptions;
+import io.shrink.core.model.Heads;
+import io.shrink.core.task.SequenceData;
+import io.shrink.core.task.SequenceEvaluator;
+import io.shrink.core.task.SquadFeatures;
+import io.shrink.core.task.SquadSplit;
+import io.shrink.core.task.SquadTraining;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.ModelInit;
@@ -52,6 +59,9 @@ import java.util.TreeMap;
  * teacher, layer map, loss weights and data, and the run writes a result in the shared schema.
  */
 public final class DistillService {
+    /** The default input length of general distillation (corpus chunks). */
+    static final int GENERAL_MAX_LENGTH = 128;
+
     private final ModelService models;
 
     /** A service over the given registry. */
@@ -60,17 +70,13 @@ public final class DistillService {
     }
 
     /** The student to train, the teacher-to-student layer map and how it was made. */
-    private record Student(Checkpoint checkpoint, List<int[]> layerMap, Map<String, Object> description) {
+    private record Made(Checkpoint checkpoint, List<int[]> layerMap, Map<String, Object> description) {
     }
 
     /** How a kind of distillation scores a model: metrics, the task score, per-example predictions. */
     private interface Scorer {
         /** Scores {@code encoder}; {@code reuse} holds outputs already computed for these weights, or null. */
-        Scored score(Encoder encoder, int bootstrap, long seed, Object reuse);
-    }
-
-    /** A scoring's outcome. */
-    private record Scored(Map<String, RunResult.Metric> metrics, double score, List<Map<String, Object>> predictions) {
+        TaskScores score(Encoder encoder, int bootstrap, long seed, Object reuse);
     }
 
     /** A prepared kind of distillation: its name, training task, data files read and scorer. */
@@ -85,10 +91,7 @@ public final class DistillService {
         Instant started = Instant.now();
         long t0 = System.nanoTime();
         boolean general = r.general();
-        if (!general && !r.squad() && !SequenceData.isSequenceTask(r.task())) {
-            throw ShrinkException.usage("unknown task '" + r.task() + "' for distill (GLUE tasks: cola, sst2, mrpc, stsb, "
-                    + "qqp, mnli, qnli, rte, wnli; imdb; squad; or general with --corpus)");
-        }
+        Task spec = general ? null : Tasks.of(r.task());
         LossWeights w = r.weights().validate(general);
         String outputId = ModelId.validate(r.outputId() != null ? r.outputId() : r.teacher() + "-student");
         if (!r.force() && models.registry().exists(outputId)) {
@@ -96,42 +99,54 @@ public final class DistillService {
         }
         RegistryEntry teacherEntry = models.show(r.teacher());
         Checkpoint teacher = models.load(r.teacher());
-        int taskDefault = r.squad() ? 384 : !general && r.task().equalsIgnoreCase(SequenceData.IMDB) ? 256 : 128;
-        int maxLength = r.maxLength() > 0 ? r.maxLength() : Math.min(teacher.config().maxPositions(), taskDefault);
-        checkTeacher(teacher, r);
+        int taskDefault = general ? GENERAL_MAX_LENGTH : spec.defaultMaxLength();
+        int maxLength = r.features().maxLength() > 0 ? r.features().maxLength() : Math.min(teacher.config().maxPositions(), taskDefault);
+        checkTeacher(teacher, r, spec);
+        FeatureOptions features = r.features().withMaxLength(maxLength);
         if (maxLength < 8 || maxLength > teacher.config().maxPositions()) {
             throw ShrinkException.usage("--max-length " + maxLength + " must be between 8 and the teacher's "
                     + teacher.config().maxPositions() + " positions");
         }
-        Student student = student(teacher, r, w);
+        Made student = student(teacher, r, w);
         WordPieceTokenizer tok = new WordPieceTokenizer(teacher.tokenizer());
 
-        Map<String, Object> options = options(r, teacherEntry, outputId, maxLength, w, student);
-        String kindName = general ? "general" : r.task().toLowerCase(java.util.Locale.ROOT);
-        String runId = r.runDir() != null ? r.runDir().getFileName().toString()
+        Map<String, Object> options = options(r, spec, features, teacherEntry, outputId, w, student);
+        String kindName = general ? "general" : spec.name();
+        String runId = r.run().runDir() != null ? r.run().runDir().getFileName().toString()
                 : Results.newRunId("distill", r.teacher() + "-" + kindName);
-        Path runDir = r.runDir() != null ? r.runDir() : Results.defaultRunsDir().resolve(runId);
-        if (!r.resume() && Files.isDirectory(runDir.resolve(Trainer.CHECKPOINT))) {
+        Path runDir = r.run().runDir() != null ? r.run().runDir() : Results.defaultRunsDir().resolve(runId);
+        if (!r.run().resume() && Files.isDirectory(runDir.resolve(Trainer.CHECKPOINT))) {
             throw ShrinkException.usage(runDir + " holds an interrupted run; continue it with --resume or choose another --run-dir");
         }
         progress.message("distilling " + r.teacher() + " (" + teacher.config().numLayers() + " layers, "
                 + String.format(java.util.Locale.ROOT, "%.1fM", teacher.parameterCount() / 1e6) + " parameters) into a student with "
                 + student.checkpoint().config().numLayers() + " layers and hidden size " + student.checkpoint().config().hiddenSize()
-                + "; " + (general ? "general distillation on " + r.corpus() : "task distillation on " + kindName));
-        progress.message("losses: " + w.describe(!general && GlueTask.find(r.task()).map(GlueTask::regression).orElse(false)));
+                + "; " + (general ? "general distillation on " + r.corpus().file() : "task distillation on " + kindName));
+        progress.message("losses: " + w.describe(!general && spec.kind() == TaskKind.REGRESSION));
 
         Map<String, Double> phases = new TreeMap<>();
         Map<String, Object> details = new TreeMap<>();
         try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
              Encoder teacherEncoder = Encoder.load(teacher, manager)) {
-            Prepared job = general ? prepareGeneral(r, tok, maxLength, w, teacherEncoder, student, details)
-                    : r.squad() ? prepareSquad(r, tok, maxLength, w, teacherEncoder, teacherEntry, student, progress, details, phases)
-                    : prepareSequence(r, tok, maxLength, w, teacherEncoder, teacherEntry, student, progress, details, phases);
+            Prepared job;
+            if (general) {
+                job = prepareGeneral(r, tok, maxLength, w, teacherEncoder, student, details);
+            } else {
+                TaskData data = spec.load(r.data(), r.train().seed(), true);
+                if (data instanceof SequenceTaskData seq) {
+                    job = prepareSequence(r, seq, tok, features, w, teacherEncoder, teacherEntry, student, progress, details, phases);
+                } else if (data instanceof QaTaskData qa) {
+                    job = prepareSquad(r, qa, tok, features, w, teacherEncoder, teacherEntry, student, progress, details, phases);
+                } else {
+                    throw ShrinkException.usage("distill has no task distillation for " + spec.name() + " (a task of kind "
+                            + spec.kind() + "); general distillation or fine-tune work with any model");
+                }
+            }
 
             Checkpoint shape = withoutProjection(student.checkpoint());
             Trainer.Outcome outcome;
             try (Encoder encoder = Encoder.load(student.checkpoint(), manager)) {
-                outcome = new Trainer(r.train(), options, progress).run(encoder, job.task(), runDir, r.resume(), r.stopAfter());
+                outcome = new Trainer(r.train(), options, progress).run(encoder, job.task(), runDir, r.run().resume(), r.run().stopAfter());
             }
             phases.put("train", outcome.trainSeconds());
             if (outcome.paused()) {
@@ -143,14 +158,14 @@ public final class DistillService {
             }
             Checkpoint best = Trainer.withWeights(shape, outcome.best());
             long e0 = System.nanoTime();
-            Scored studentEval;
+            TaskScores studentEval;
             try (Encoder encoder = Encoder.load(best, manager)) {
-                studentEval = job.scorer().score(encoder, r.bootstrap(), r.train().seed(), outcome.bestOutputs());
+                studentEval = job.scorer().score(encoder, r.run().bootstrap(), r.train().seed(), outcome.bestOutputs());
             }
             Map<String, Object> recorded = new TreeMap<>();
             studentEval.metrics().forEach((k, m) -> recorded.put(k, m.value()));
             if (!general) {
-                Scored teacherEval = job.scorer().score(teacherEncoder, r.bootstrap(), r.train().seed(), null);
+                TaskScores teacherEval = job.scorer().score(teacherEncoder, r.run().bootstrap(), r.train().seed(), null);
                 recorded.put("score", studentEval.score());
                 Map<String, Object> t = new TreeMap<>();
                 t.put("id", r.teacher());
@@ -162,7 +177,7 @@ public final class DistillService {
                 if (Double.isFinite(retention) && teacherEval.score() > 0) {
                     details.put("retention", retention);
                 }
-                details.put("bootstrapResamples", r.bootstrap());
+                details.put("bootstrapResamples", r.run().bootstrap());
             }
             phases.put("evaluate", (System.nanoTime() - e0) / 1e9);
             recorded.put("runId", runId);
@@ -188,7 +203,7 @@ public final class DistillService {
                             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), (System.nanoTime() - t0) / 1e9, phases),
                     details, Provenance.capture(r.train().seed(), options, job.files()));
             if (!studentEval.predictions().isEmpty()) {
-                FineTuneService.writePredictions(runDir.resolve(FineTuneService.PREDICTIONS), studentEval.predictions());
+                Predictions.write(runDir.resolve(Predictions.FILE), studentEval.predictions());
             }
             Results.write(result, runDir);
             return result;
@@ -199,12 +214,12 @@ public final class DistillService {
 
     /** General distillation: corpus chunks, a held-out slice for the masked-LM evaluation. */
     private static Prepared prepareGeneral(DistillRequest r, WordPieceTokenizer tok, int maxLength, LossWeights w,
-                                           Encoder teacher, Student student, Map<String, Object> details) {
-        Corpus corpus = Corpus.read(r.corpus(), r.maxDocuments());
+                                           Encoder teacher, Made student, Map<String, Object> details) {
+        Corpus corpus = Corpus.read(r.corpus().file(), r.corpus().maxDocuments());
         List<String> docs = new ArrayList<>(corpus.documents());
         java.util.Collections.shuffle(docs, new java.util.Random(r.train().seed()));
         List<Features.Feature> all = chunks(tok, docs, maxLength);
-        int nEval = r.evalChunks() > 0 ? r.evalChunks() : Math.max(1, Math.min(256, all.size() / 20));
+        int nEval = r.corpus().evalChunks() > 0 ? r.corpus().evalChunks() : Math.max(1, Math.min(256, all.size() / 20));
         // held out by document: whole documents go to evaluation until it has nEval chunks
         List<Features.Feature> evalChunks = new ArrayList<>();
         List<Features.Feature> trainChunks = new ArrayList<>();
@@ -213,7 +228,7 @@ public final class DistillService {
             (evalChunks.size() < nEval ? evalChunks : trainChunks).addAll(part);
         }
         if (trainChunks.isEmpty()) {
-            throw ShrinkException.corrupt(r.corpus() + ": too little text (" + all.size() + " chunks of up to "
+            throw ShrinkException.corrupt(r.corpus().file() + ": too little text (" + all.size() + " chunks of up to "
                     + maxLength + " tokens) for training and " + nEval + " held-out chunks");
         }
         trainChunks = renumber(trainChunks);
@@ -229,23 +244,18 @@ public final class DistillService {
             Trainer.Evaluation ev = task.evaluate(encoder);
             Map<String, RunResult.Metric> metrics = new TreeMap<>();
             ev.metrics().forEach((k, v) -> metrics.put(k, RunResult.Metric.of(v, k.equals("mlm_accuracy"))));
-            return new Scored(metrics, ev.main(), List.of());
+            return new TaskScores(metrics, ev.main(), List.of());
         });
     }
 
     /** Task distillation on a GLUE task or IMDb: the teacher's tempered outputs through the cache. */
-    private Prepared prepareSequence(DistillRequest r, WordPieceTokenizer tok, int maxLength, LossWeights w, Encoder teacher,
-                                     RegistryEntry teacherEntry, Student student, Progress progress,
-                                     Map<String, Object> details, Map<String, Double> phases) {
-        SequenceData data = FineTuneService.sample(SequenceData.load(r.task(), r.dataDir(), true),
-                r.maxTrainExamples(), r.maxEvalExamples(), r.train().seed());
-        checkTaskHead(teacher.head(), data, r.teacher());
-        if (data.train().isEmpty() || data.train().stream().anyMatch(e -> !e.labelled())) {
-            throw ShrinkException.corrupt("the training split of " + data.name() + " is empty or has unlabelled rows");
-        }
-        List<Features.Feature> train = Features.encode(tok, data.train(), maxLength, r.headTail());
-        Map<String, List<Features.Feature>> eval = new LinkedHashMap<>();
-        data.evalSets().forEach((k, v) -> eval.put(k, Features.encode(tok, v, maxLength, r.headTail())));
+    private Prepared prepareSequence(DistillRequest r, SequenceTaskData taskData, WordPieceTokenizer tok,
+                                     FeatureOptions features, LossWeights w, Encoder teacher, RegistryEntry teacherEntry,
+                                     Made student, Progress progress, Map<String, Object> details,
+                                     Map<String, Double> phases) {
+        SequenceData data = taskData.data();
+        List<Features.Feature> train = taskData.trainFeatures(tok, features);
+        Map<String, List<Features.Feature>> eval = taskData.evalFeatures(tok, features);
         float[][] targets = null;
         if (w.ce() > 0) {
             long c0 = System.nanoTime();
@@ -261,24 +271,19 @@ public final class DistillService {
         SequenceDistillTask task = new SequenceDistillTask(data, train, eval, r.train().batchSize(), r.train().seed(), w,
                 targets, w.needsTeacherStates() ? teacher : null, student.layerMap());
         details.put("trainExamples", data.train().size());
-        return new Prepared(data.name(), task, data.files(), (encoder, bootstrap, seed, reuse) -> {
-            @SuppressWarnings("unchecked")
-            Map<String, double[]> predictions = reuse instanceof Map<?, ?> m ? (Map<String, double[]>) m
-                    : SequenceEvaluator.predictAll(encoder, data, eval);
-            SequenceEvaluator.Outcome o = SequenceEvaluator.score(data, predictions, bootstrap, seed);
-            return new Scored(o.metrics(), o.score(), o.predictions());
-        });
+        return new Prepared(data.name(), task, data.files(), (encoder, bootstrap, seed, reuse) ->
+                taskData.score(encoder, tok, features, bootstrap, seed, reuse));
     }
 
     /** Task distillation on SQuAD: the teacher's tempered start/end distributions per window through the cache. */
-    private Prepared prepareSquad(DistillRequest r, WordPieceTokenizer tok, int maxLength, LossWeights w, Encoder teacher,
-                                  RegistryEntry teacherEntry, Student student, Progress progress,
-                                  Map<String, Object> details, Map<String, Double> phases) {
-        SquadSplit s = SquadSplit.load(r.dataDir(), r.trainArticles(), r.evalArticles(), true);
-        List<SquadDataset.Question> trainQ = FineTuneService.take(s.train(), r.maxTrainExamples(), r.train().seed());
-        List<SquadDataset.Question> evalQ = FineTuneService.take(s.eval(), r.maxEvalExamples(), r.train().seed());
-        List<SquadFeatures.Window> train = SquadFeatures.encode(tok, trainQ, maxLength, r.docStride(), r.maxQueryLength(), true);
-        List<SquadFeatures.Window> eval = SquadFeatures.encode(tok, evalQ, maxLength, r.docStride(), r.maxQueryLength(), false);
+    private Prepared prepareSquad(DistillRequest r, QaTaskData taskData, WordPieceTokenizer tok, FeatureOptions features,
+                                  LossWeights w, Encoder teacher, RegistryEntry teacherEntry, Made student,
+                                  Progress progress, Map<String, Object> details, Map<String, Double> phases) {
+        int maxLength = features.maxLength();
+        List<SquadDataset.Question> trainQ = taskData.split().train();
+        List<SquadDataset.Question> evalQ = taskData.split().eval();
+        List<SquadFeatures.Window> train = taskData.trainWindows(tok, features);
+        List<SquadFeatures.Window> eval = taskData.evalWindows(tok, features);
         float[][] spans = null;
         if (w.ce() > 0) {
             long c0 = System.nanoTime();
@@ -291,14 +296,12 @@ public final class DistillService {
                 maxLength, w.needsTeacherStates() ? teacher : null, student.layerMap());
         details.put("trainQuestions", trainQ.size());
         details.put("trainWindows", train.size());
-        if (r.trainArticles() != null) {
-            details.put("split", "dev articles " + r.trainArticles() + " for training, "
-                    + (r.evalArticles() != null ? r.evalArticles() : "all") + " for evaluation (a dev split, not the official evaluation)");
+        if (r.data().trainArticles() != null) {
+            details.put("split", "dev articles " + r.data().trainArticles() + " for training, "
+                    + (r.data().evalArticles() != null ? r.data().evalArticles() : "all") + " for evaluation (a dev split, not the official evaluation)");
         }
-        return new Prepared("squad", task, s.files(), (encoder, bootstrap, seed, reuse) -> {
-            SquadTask.Outcome o = SquadTask.evaluate(encoder, evalQ, eval, bootstrap, seed);
-            return new Scored(o.metrics(), o.metrics().get("f1").value(), o.predictions());
-        });
+        return new Prepared(taskData.task().name(), task, taskData.files(), (encoder, bootstrap, seed, reuse) ->
+                taskData.score(encoder, tok, features, bootstrap, seed, reuse));
     }
 
     /** Teacher outputs on the training inputs, read from or stored in the cache. */
@@ -317,48 +320,40 @@ public final class DistillService {
         return lookup.values();
     }
 
-    private static void checkTeacher(Checkpoint teacher, DistillRequest r) {
+    private static void checkTeacher(Checkpoint teacher, DistillRequest r, Task task) {
         String head = teacher.head().type();
-        if (r.general() && !head.equals("mlm")) {
+        if (task == null && !head.equals("mlm")) {
             throw ShrinkException.usage("general distillation needs a teacher with a masked-LM head; '" + r.teacher()
                     + "' has head '" + head + "'");
         }
-        if (r.squad() && !head.equals("qa")) {
-            throw ShrinkException.usage("SQuAD distillation needs a teacher fine-tuned on SQuAD; '" + r.teacher()
-                    + "' has head '" + head + "' (fine-tune it first: shrink fine-tune " + r.teacher() + " --task squad)");
-        }
-    }
-
-    private static void checkTaskHead(io.shrink.core.model.HeadConfig head, SequenceData data, String teacherId) {
-        String wanted = data.regression() ? "regression" : "classification";
-        if (!head.type().equals(wanted) || head.labels().size() != data.labels().size()) {
-            throw ShrinkException.usage("task distillation on " + data.name() + " needs a teacher fine-tuned on it; '"
-                    + teacherId + "' has head '" + head.type() + "' (fine-tune it first: shrink fine-tune " + teacherId
-                    + " --task " + data.name() + ")");
+        if (task != null && !task.accepts(teacher.head())) {
+            throw ShrinkException.usage("task distillation on " + task.name() + " needs a teacher fine-tuned on it; '"
+                    + r.teacher() + "' has head '" + head + "' (fine-tune it first: shrink fine-tune " + r.teacher()
+                    + " --task " + task.name() + ")");
         }
     }
 
     /** The student: created from teacher layers (optionally narrower) or read from the registry. */
-    private Student student(Checkpoint teacher, DistillRequest r, LossWeights w) {
+    private Made student(Checkpoint teacher, DistillRequest r, LossWeights w) {
         EncoderConfig tc = teacher.config();
         Map<String, Object> d = new TreeMap<>();
         Checkpoint s;
         List<int[]> map = new ArrayList<>();
         map.add(new int[] {0, 0});
-        if (r.student() != null) {
-            if (r.layers() != null || r.hidden() > 0 || r.heads() > 0 || r.ffn() > 0) {
+        if (r.student().from() != null) {
+            if (r.student().layers() != null || r.student().hidden() > 0 || r.student().heads() > 0 || r.student().ffn() > 0) {
                 throw ShrinkException.usage("--student takes an existing model; --layers, --hidden, --heads and --ffn "
                         + "describe a new one: use one or the other");
             }
-            s = models.load(r.student());
-            d.put("from", r.student());
+            s = models.load(r.student().from());
+            d.put("from", r.student().from());
             if (!r.general() && s.head().type().equals("mlm")) {
                 // a pretrained student (Patient-KD's setting): a new task head like the teacher's, drawn from --seed
                 s = Heads.attach(s, teacher.head(), r.train().seed());
                 d.put("head", "new " + teacher.head().type() + " head, seeded (the student had a masked-LM head)");
             }
-            StudentInit.checkCompatible(teacher, s, r.student());
-            RegistryEntry entry = models.show(r.student());
+            StudentInit.checkCompatible(teacher, s, r.student().from());
+            RegistryEntry entry = models.show(r.student().from());
             int parentLayers = entry.parent() != null && models.registry().exists(entry.parent())
                     ? models.show(entry.parent()).config().numLayers() : -1;
             List<Integer> derived = parentLayers == tc.numLayers() ? derivedLayers(entry, s.config().numLayers()) : null;
@@ -368,22 +363,22 @@ public final class DistillService {
             }
             d.put("layerMap", derived != null ? "derived layers " + derived : "uniform");
         } else {
-            String spec = r.layers() != null ? r.layers() : tc.numLayers() == 12 ? "0,2,4,7,9,11" : "every-other";
+            String spec = r.student().layers() != null ? r.student().layers() : tc.numLayers() == 12 ? "0,2,4,7,9,11" : "every-other";
             List<Integer> layers = LayerSelection.parse(spec, tc.numLayers());
-            s = StudentInit.fromTeacher(teacher, layers, r.dropTokenTypes());
+            s = StudentInit.fromTeacher(teacher, layers, r.student().dropTokenTypes());
             for (int i = 0; i < layers.size(); i++) {
                 map.add(new int[] {i + 1, layers.get(i) + 1});
             }
             d.put("from", "teacher layers");
             d.put("layers", layers);
-            d.put("dropTokenTypes", r.dropTokenTypes() && tc.typeVocabSize() > 0);
-            boolean narrower = (r.hidden() > 0 && r.hidden() != tc.hiddenSize()) || r.heads() > 0 || r.ffn() > 0;
+            d.put("dropTokenTypes", r.student().dropTokenTypes() && tc.typeVocabSize() > 0);
+            boolean narrower = (r.student().hidden() > 0 && r.student().hidden() != tc.hiddenSize()) || r.student().heads() > 0 || r.student().ffn() > 0;
             if (narrower) {
-                int hidden = r.hidden() > 0 ? r.hidden() : tc.hiddenSize();
-                int heads = r.heads() > 0 ? r.heads() : Math.max(1, hidden / tc.headSize());
-                int ffn = r.ffn() > 0 ? r.ffn() : (int) ((long) tc.intermediateSize() * hidden / tc.hiddenSize());
-                s = StudentInit.narrow(s, hidden, heads, ffn, r.init(), r.train().seed());
-                d.put("init", r.init().name().toLowerCase(java.util.Locale.ROOT));
+                int hidden = r.student().hidden() > 0 ? r.student().hidden() : tc.hiddenSize();
+                int heads = r.student().heads() > 0 ? r.student().heads() : Math.max(1, hidden / tc.headSize());
+                int ffn = r.student().ffn() > 0 ? r.student().ffn() : (int) ((long) tc.intermediateSize() * hidden / tc.hiddenSize());
+                s = StudentInit.narrow(s, hidden, heads, ffn, r.student().init(), r.train().seed());
+                d.put("init", r.student().init().name().toLowerCase(java.util.Locale.ROOT));
             } else {
                 d.put("init", "copy");
             }
@@ -391,14 +386,14 @@ public final class DistillService {
         int hs = s.config().hiddenSize();
         int ht = tc.hiddenSize();
         if (hs != ht && (w.cosine() > 0 || w.hiddenMse() > 0)) {
-            s = withProjection(s, ht, r.init(), r.train().seed());
-            d.put("projection", ht + "x" + hs + " learned, " + (r.init() == StudentInit.Init.RANDOM ? "random" : "identity on the kept units") + " at start");
+            s = withProjection(s, ht, r.student().init(), r.train().seed());
+            d.put("projection", ht + "x" + hs + " learned, " + (r.student().init() == StudentInit.Init.RANDOM ? "random" : "identity on the kept units") + " at start");
         }
         List<List<Integer>> pairs = map.stream().map(p -> List.of(p[0], p[1])).toList();
         d.put("hiddenSize", hs);
         d.put("numLayers", s.config().numLayers());
         d.put("layerPairs", pairs);
-        return new Student(s, map, d);
+        return new Made(s, map, d);
     }
 
     /**
@@ -515,30 +510,25 @@ public final class DistillService {
         return out;
     }
 
-    private static Map<String, Object> options(DistillRequest r, RegistryEntry teacher, String outputId, int maxLength,
-                                               LossWeights w, Student student) {
+    private static Map<String, Object> options(DistillRequest r, Task spec, FeatureOptions features, RegistryEntry teacher,
+                                               String outputId, LossWeights w, Made student) {
         Map<String, Object> o = new TreeMap<>();
         o.put("teacher", r.teacher());
         o.put("teacherSha256", teacher.contentSha256());
         o.put("kind", r.general() ? "general" : "task");
-        o.put("task", r.general() ? "general" : r.task().toLowerCase(java.util.Locale.ROOT));
+        o.put("task", r.general() ? "general" : spec.name());
         if (r.general()) {
-            o.put("corpus", r.corpus() == null ? null : r.corpus().toString());
-            o.put("maxDocuments", r.maxDocuments());
-            o.put("evalChunks", r.evalChunks());
+            o.put("corpus", r.corpus() == null || r.corpus().file() == null ? null : r.corpus().file().toString());
+            o.put("maxDocuments", r.corpus().maxDocuments());
+            o.put("evalChunks", r.corpus().evalChunks());
         } else {
-            o.put("headTail", r.headTail());
-            o.put("maxTrainExamples", r.maxTrainExamples());
-            o.put("maxEvalExamples", r.maxEvalExamples());
-        }
-        if (r.squad()) {
-            o.put("docStride", r.docStride());
-            o.put("maxQueryLength", r.maxQueryLength());
-            o.put("trainArticles", r.trainArticles());
-            o.put("evalArticles", r.evalArticles());
+            o.put("headTail", features.headTail());
+            o.put("maxTrainExamples", r.data().maxTrainExamples());
+            o.put("maxEvalExamples", r.data().maxEvalExamples());
+            o.putAll(spec.recordedOptions(r.data(), features));
         }
         o.put("outputId", outputId);
-        o.put("maxLength", maxLength);
+        o.put("maxLength", features.maxLength());
         o.put("student", student.description());
         o.put("losses", Json.MAPPER.convertValue(w, Map.class));
         o.put("train", Json.MAPPER.convertValue(r.train(), Map.class));

@@ -5,9 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.shrink.core.data.Example;
-import io.shrink.core.finetune.Features;
-import io.shrink.core.finetune.SequenceData;
-import io.shrink.core.finetune.SequenceEvaluator;
+import io.shrink.core.task.Features;
+import io.shrink.core.task.SequenceData;
+import io.shrink.core.task.SequenceEvaluator;
+import io.shrink.core.task.TaskScores;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.train.Losses;
 import io.shrink.core.train.Trainer;
@@ -109,7 +110,7 @@ final class SequenceDistillTask implements Trainer.Task<List<Features.Feature>> 
     @Override
     public Trainer.Evaluation evaluate(Encoder student) {
         Map<String, double[]> predictions = SequenceEvaluator.predictAll(student, data, eval);
-        SequenceEvaluator.Outcome o = SequenceEvaluator.score(data, predictions, 0, 0);
+        TaskScores o = SequenceEvaluator.score(data, predictions, 0, 0);
         Map<String, Double> metrics = new TreeMap<>(o.values());
         metrics.put("score", o.score());
         return new Trainer.Evaluation(o.score(), true, metrics, predictions);

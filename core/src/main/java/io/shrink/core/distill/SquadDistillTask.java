@@ -6,9 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.shrink.core.data.SquadDataset;
-import io.shrink.core.finetune.Features;
-import io.shrink.core.finetune.SquadFeatures;
-import io.shrink.core.finetune.SquadTask;
+import io.shrink.core.task.Features;
+import io.shrink.core.task.SquadFeatures;
+import io.shrink.core.task.SquadTraining;
 import io.shrink.core.infer.FastEncoder;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.train.Losses;
@@ -117,7 +117,7 @@ final class SquadDistillTask implements Trainer.Task<List<SquadFeatures.Window>>
 
     @Override
     public Trainer.Evaluation evaluate(Encoder student) {
-        SquadTask.Outcome o = SquadTask.evaluate(student, evalQuestions, eval, 0, 0);
+        SquadTraining.Outcome o = SquadTraining.evaluate(student, evalQuestions, eval, 0, 0);
         Map<String, Double> values = new TreeMap<>();
         o.metrics().forEach((k, m) -> values.put(k, m.value()));
         return new Trainer.Evaluation(o.metrics().get("f1").value(), true, values);

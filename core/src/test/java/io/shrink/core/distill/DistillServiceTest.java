@@ -1,7 +1,7 @@
 package io.shrink.core.distill;
 
 import io.shrink.core.TinyModels;
-import io.shrink.core.finetune.Features;
+import io.shrink.core.task.Features;
 import io.shrink.core.registry.RegistryEntry;
 import io.shrink.core.tokenize.WordPieceTokenizer;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.shrink.core.finetune;
+package io.shrink.core.task;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

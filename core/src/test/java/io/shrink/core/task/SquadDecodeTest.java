@@ -1,4 +1,4 @@
-package io.shrink.core.finetune;
+package io.shrink.core.task;
 
 import io.shrink.core.data.SquadDataset;
 import org.junit.jupiter.api.Test;
@@ -51,7 +51,7 @@ class SquadDecodeTest {
         // start best at [CLS] (0, outside the context) then "the" (8 = 4 + 4); end best at "." (10) then "mat" (9)
         float[] st = logits(12, 0, 9, 8, 6, 5, 1);
         float[] en = logits(12, 0, 9, 10, 4, 9, 3);
-        SquadTask.decode(w, QUESTIONS, st, en, 0, best, score);
+        SquadTraining.decode(w, QUESTIONS, st, en, 0, best, score);
         assertEquals("the mat.", best[0], "[CLS] is outside the context; 'the' .. '.' scores 6 + 4");
         assertEquals(10.0, score[0], 1e-6);
     }
@@ -61,7 +61,7 @@ class SquadDecodeTest {
         String[] best = new String[1];
         double[] score = {Double.NEGATIVE_INFINITY};
         // end before start: start "mat" (9) with end "cat" (5) would score 11 but is not a span; "sat" alone scores 2
-        SquadTask.decode(window(0, 7), QUESTIONS, logits(12, 9, 3, 6, 1), logits(12, 5, 8, 6, 1), 0, best, score);
+        SquadTraining.decode(window(0, 7), QUESTIONS, logits(12, 9, 3, 6, 1), logits(12, 5, 8, 6, 1), 0, best, score);
         assertEquals("sat", best[0]);
 
         // a 40-token context: the longest-scoring pair spans 31 tokens, so the next best (30 tokens) wins
@@ -81,7 +81,7 @@ class SquadDecodeTest {
         SquadFeatures.Window w = new SquadFeatures.Window(new int[n], new int[n], 0, starts, ends, -1, -1);
         String[] b = new String[1];
         double[] sc = {Double.NEGATIVE_INFINITY};
-        SquadTask.decode(w, q, logits(n, 4, 9), logits(n, 34, 9, 33, 8), 0, b, sc);
+        SquadTraining.decode(w, q, logits(n, 4, 9), logits(n, 34, 9, 33, 8), 0, b, sc);
         assertEquals(ctx.substring(starts[4], ends[33]), b[0], "w0 .. w29: 30 tokens");
     }
 
@@ -97,12 +97,12 @@ class SquadDecodeTest {
         System.arraycopy(logits(9, 5, 3), 0, en, 0, 9);
         System.arraycopy(logits(9, 6, 7), 0, st, 9, 9);   // "mat", strong, in row 1
         System.arraycopy(logits(9, 6, 7), 0, en, 9, 9);
-        SquadTask.decode(first, QUESTIONS, st, en, 0, best, score);
+        SquadTraining.decode(first, QUESTIONS, st, en, 0, best, score);
         assertEquals("cat", best[0]);
-        SquadTask.decode(second, QUESTIONS, st, en, 9, best, score);
+        SquadTraining.decode(second, QUESTIONS, st, en, 9, best, score);
         assertEquals("mat", best[0]);
         assertEquals(14.0, score[0], 1e-6);
-        SquadTask.decode(first, QUESTIONS, st, en, 0, best, score);
+        SquadTraining.decode(first, QUESTIONS, st, en, 0, best, score);
         assertEquals("mat", best[0], "a weaker window later does not replace it");
     }
 
@@ -110,7 +110,7 @@ class SquadDecodeTest {
     void aWindowWithNoContextTokensLeavesTheQuestionUnanswered() {
         String[] best = new String[1];
         double[] score = {Double.NEGATIVE_INFINITY};
-        SquadTask.decode(window(0, 0), QUESTIONS, logits(5, 0, 9), logits(5, 0, 9), 0, best, score);
+        SquadTraining.decode(window(0, 0), QUESTIONS, logits(5, 0, 9), logits(5, 0, 9), 0, best, score);
         assertNull(best[0]);
     }
 }

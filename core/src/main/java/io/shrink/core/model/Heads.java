@@ -1,4 +1,4 @@
-package io.shrink.core.finetune;
+package io.shrink.core.model;
 
 import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.checkpoint.FloatTensor;

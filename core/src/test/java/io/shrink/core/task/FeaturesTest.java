@@ -1,4 +1,4 @@
-package io.shrink.core.finetune;
+package io.shrink.core.task;
 
 import io.shrink.core.TinyModels;
 import io.shrink.core.data.SquadDataset;

@@ -1,4 +1,4 @@
-package io.shrink.core.finetune;
+package io.shrink.core.task;
 
 import io.shrink.core.ShrinkException;
 import io.shrink.core.data.DataDirs;

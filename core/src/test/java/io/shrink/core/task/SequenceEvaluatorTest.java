@@ -1,4 +1,4 @@
-package io.shrink.core.finetune;
+package io.shrink.core.task;
 
 import io.shrink.core.data.Example;
 import io.shrink.core.data.GlueTask;
@@ -38,7 +38,7 @@ class SequenceEvaluatorTest {
             pred.add(i % 4 == 0 ? 1 - gold.get(i) : gold.get(i));
             predictions[i] = pred.get(i);
         }
-        SequenceEvaluator.Outcome o = SequenceEvaluator.score(mrpc(gold), Map.of("", predictions), 300, 9);
+        TaskScores o = SequenceEvaluator.score(mrpc(gold), Map.of("", predictions), 300, 9);
 
         double[] f1 = Bootstrap.replicates(ClassificationMetrics.F1, pred, gold, 300, 9);
         double[] acc = Bootstrap.replicates(ClassificationMetrics.ACCURACY, pred, gold, 300, 9);

@@ -1,4 +1,4 @@
-package io.shrink.core.finetune;
+package io.shrink.core.task;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,14 +12,14 @@ import java.util.List;
 import java.util.Map;
 
 /** Fine-tuning on a sequence task: cross-entropy for classification, mean squared error for regression. */
-final class SequenceTrainingTask implements Trainer.Task<List<Features.Feature>> {
+final class SequenceTraining implements Trainer.Task<List<Features.Feature>> {
     private final SequenceData data;
     private final List<Features.Feature> train;
     private final Map<String, List<Features.Feature>> eval;
     private final int batchSize;
     private final long seed;
 
-    SequenceTrainingTask(SequenceData data, List<Features.Feature> train, Map<String, List<Features.Feature>> eval,
+    SequenceTraining(SequenceData data, List<Features.Feature> train, Map<String, List<Features.Feature>> eval,
                          int batchSize, long seed) {
         this.data = data;
         this.train = train;
@@ -61,7 +61,7 @@ final class SequenceTrainingTask implements Trainer.Task<List<Features.Feature>>
     @Override
     public Trainer.Evaluation evaluate(Encoder encoder) {
         Map<String, double[]> predictions = SequenceEvaluator.predictAll(encoder, data, eval);
-        SequenceEvaluator.Outcome o = SequenceEvaluator.score(data, predictions, 0, 0);
+        TaskScores o = SequenceEvaluator.score(data, predictions, 0, 0);
         Map<String, Double> metrics = new java.util.TreeMap<>(o.values());
         metrics.put("score", o.score());
         return new Trainer.Evaluation(o.score(), true, metrics, predictions);

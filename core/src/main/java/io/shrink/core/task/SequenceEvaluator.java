@@ -1,4 +1,4 @@
-package io.shrink.core.finetune;
+package io.shrink.core.task;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -28,30 +28,6 @@ public final class SequenceEvaluator {
     static final int BATCH = 64;
 
     private SequenceEvaluator() {
-    }
-
-    /**
-     * An evaluation's outcome.
-     *
-     * @param metrics     metric values (with intervals when bootstrapped) by result key
-     * @param score       the task score (GLUE leaderboard style; accuracy for IMDb)
-     * @param predictions one row per example: set, id, file:line, prediction, gold
-     * @param scoreReplicates the task score on each bootstrap resample, in draw order (null without bootstrap):
-     *                        what a bootstrap interval of a score combining several tasks (the GLUE macro) is built from
-     */
-    public record Outcome(Map<String, RunResult.Metric> metrics, double score, List<Map<String, Object>> predictions,
-                          double[] scoreReplicates) {
-        /** An outcome without bootstrap replicates of its score. */
-        public Outcome(Map<String, RunResult.Metric> metrics, double score, List<Map<String, Object>> predictions) {
-            this(metrics, score, predictions, null);
-        }
-
-        /** The point values only. */
-        public Map<String, Double> values() {
-            Map<String, Double> v = new TreeMap<>();
-            metrics.forEach((k, m) -> v.put(k, m.value()));
-            return v;
-        }
     }
 
     /**
@@ -127,7 +103,7 @@ public final class SequenceEvaluator {
      * @param bootstrap resamples for the 95% intervals (0 = none)
      * @param seed      bootstrap seed
      */
-    public static Outcome evaluate(Encoder encoder, SequenceData data, Map<String, List<Features.Feature>> features,
+    public static TaskScores evaluate(Encoder encoder, SequenceData data, Map<String, List<Features.Feature>> features,
                                    int bootstrap, long seed) {
         return score(data, predictAll(encoder, data, features), bootstrap, seed);
     }
@@ -147,7 +123,7 @@ public final class SequenceEvaluator {
      *
      * @param predictions by set key, one value per example of the set
      */
-    public static Outcome score(SequenceData data, Map<String, double[]> predictions, int bootstrap, long seed) {
+    public static TaskScores score(SequenceData data, Map<String, double[]> predictions, int bootstrap, long seed) {
         Map<String, RunResult.Metric> metrics = new TreeMap<>();
         Map<String, double[]> replicates = new TreeMap<>();
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -190,7 +166,7 @@ public final class SequenceEvaluator {
                 scoreReplicates[b] = data.score(round);
             }
         }
-        return new Outcome(metrics, data.score(values), rows, scoreReplicates);
+        return new TaskScores(metrics, data.score(values), rows, scoreReplicates);
     }
 
     private static <P, R> RunResult.Metric score(Metric<P, R> metric, List<P> pred, List<R> gold, int bootstrap, long seed,

@@ -1,4 +1,4 @@
-package io.shrink.core.finetune;
+package io.shrink.core.task;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * n-best span decoding (the 20 best starts and ends per window, spans of at most 30 tokens inside the
  * context, the best over all windows of a question), scored with the official EM and F1.
  */
-public final class SquadTask implements Trainer.Task<List<SquadFeatures.Window>> {
+public final class SquadTraining implements Trainer.Task<List<SquadFeatures.Window>> {
     static final int N_BEST = 20;
     static final int MAX_ANSWER_TOKENS = 30;
     static final int EVAL_BATCH = 16;
@@ -36,7 +36,7 @@ public final class SquadTask implements Trainer.Task<List<SquadFeatures.Window>>
     private final long seed;
 
     /** A training task over windows with answers; evaluation on {@code eval}'s questions. */
-    public SquadTask(List<SquadFeatures.Window> train, List<SquadDataset.Question> evalQuestions,
+    public SquadTraining(List<SquadFeatures.Window> train, List<SquadDataset.Question> evalQuestions,
               List<SquadFeatures.Window> eval, int batchSize, long seed) {
         this.train = train;
         this.evalQuestions = evalQuestions;
