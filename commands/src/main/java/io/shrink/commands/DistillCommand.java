@@ -3,7 +3,7 @@ package io.shrink.commands;
 import io.shrink.core.distill.DistillRequest;
 import io.shrink.core.distill.DistillService;
 import io.shrink.core.distill.LossWeights;
-import io.shrink.core.distill.StudentInit;
+import io.shrink.core.compress.layers.StudentInit;
 import io.shrink.core.results.RunResult;
 import io.shrink.core.task.DataOptions;
 import io.shrink.core.task.FeatureOptions;

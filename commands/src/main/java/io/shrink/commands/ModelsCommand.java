@@ -1,5 +1,8 @@
 package io.shrink.commands;
 
+import io.shrink.core.compress.CompressRequest;
+import io.shrink.core.compress.CompressService;
+import io.shrink.core.compress.layers.LayerCompressor;
 import io.shrink.core.models.ModelService;
 import io.shrink.core.registry.RegistryEntry;
 import picocli.CommandLine.Command;
@@ -9,9 +12,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code shrink models}: the registry every command shares. */
@@ -211,7 +216,11 @@ public final class ModelsCommand {
 
         @Override
         public Integer call() {
-            RegistryEntry e = service(spec).derive(parent, layers, dropTokenTypes, id, force);
+            Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("layers", layers);
+            settings.put("dropTokenTypes", dropTokenTypes);
+            RegistryEntry e = new CompressService(service(spec)).run(new CompressRequest(parent, LayerCompressor.NAME,
+                    settings, id, force, 0, "models derive")).entry();
             Output out = output(spec);
             if (json) {
                 out.json(e);

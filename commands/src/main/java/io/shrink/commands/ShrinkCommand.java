@@ -27,6 +27,7 @@ import java.util.List;
                 PredictCommand.class,
                 FineTuneCommand.class,
                 DistillCommand.class,
+                CompressCommand.class,
                 EvaluateCommand.class,
                 CompareCommand.class,
                 BenchmarkCommand.class,

@@ -1,5 +1,6 @@
 package io.shrink.core.distill;
 
+import io.shrink.core.compress.layers.StudentInit;
 import io.shrink.core.task.DataOptions;
 import io.shrink.core.task.FeatureOptions;
 import io.shrink.core.train.RunOptions;

@@ -5,26 +5,14 @@ import ai.djl.ndarray.NDManager;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.compress.layers.LayerCompressor;
+import io.shrink.core.compress.layers.LayerSelection;
+import io.shrink.core.compress.layers.StudentInit;
 import io.shrink.core.data.Corpus;
 import io.shrink.core.data.SquadDataset;
-import io.shrink.core.task.Features;
-import io.shrink.core.task.Tasks;
-import io.shrink.core.task.TaskScores;
-import io.shrink.core.task.TaskKind;
-import io.shrink.core.task.TaskData;
-import io.shrink.core.task.Task;
-import io.shrink.core.task.SequenceTaskData;
-import io.shrink.core.task.QaTaskData;
-import io.shrink.core.task.Predictions;
-import io.shrink.core.task.FeatureOptions;
-import io.shrink.core.model.Heads;
-import io.shrink.core.task.SequenceData;
-import io.shrink.core.task.SequenceEvaluator;
-import io.shrink.core.task.SquadFeatures;
-import io.shrink.core.task.SquadSplit;
-import io.shrink.core.task.SquadTraining;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.model.EncoderConfig;
+import io.shrink.core.model.Heads;
 import io.shrink.core.model.ModelInit;
 import io.shrink.core.models.ModelService;
 import io.shrink.core.registry.ModelId;
@@ -32,6 +20,21 @@ import io.shrink.core.registry.RegistryEntry;
 import io.shrink.core.results.Provenance;
 import io.shrink.core.results.Results;
 import io.shrink.core.results.RunResult;
+import io.shrink.core.task.FeatureOptions;
+import io.shrink.core.task.Features;
+import io.shrink.core.task.Predictions;
+import io.shrink.core.task.QaTaskData;
+import io.shrink.core.task.SequenceData;
+import io.shrink.core.task.SequenceEvaluator;
+import io.shrink.core.task.SequenceTaskData;
+import io.shrink.core.task.SquadFeatures;
+import io.shrink.core.task.SquadSplit;
+import io.shrink.core.task.SquadTraining;
+import io.shrink.core.task.Task;
+import io.shrink.core.task.TaskData;
+import io.shrink.core.task.TaskKind;
+import io.shrink.core.task.TaskScores;
+import io.shrink.core.task.Tasks;
 import io.shrink.core.tokenize.WordPieceTokenizer;
 import io.shrink.core.train.Progress;
 import io.shrink.core.train.Trainer;
@@ -397,12 +400,15 @@ public final class DistillService {
     }
 
     /**
-     * The parent layers a student made by {@code models derive} copied (student layer i pairs with the
-     * teacher layer of the same index when the parent is as deep as the teacher); null when it was made otherwise.
+     * The parent layers a student made by {@code models derive} (or another run of the layers method) copied:
+     * student layer i pairs with the teacher layer of the same index when the parent is as deep as the teacher;
+     * null when it was made otherwise.
      */
     static List<Integer> derivedLayers(RegistryEntry student, int studentLayers) {
         RegistryEntry.Lineage by = student.producedBy();
-        if (by == null || !"models derive".equals(by.command()) || by.options() == null
+        boolean layerCopy = by != null && by.options() != null && ("models derive".equals(by.command())
+                || LayerCompressor.NAME.equals(by.options().get("method")));
+        if (!layerCopy
                 || !(by.options().get("layers") instanceof List<?> list)
                 || list.size() != studentLayers) {
             return null;

@@ -5,8 +5,6 @@ import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.checkpoint.CheckpointSources;
 import io.shrink.core.checkpoint.ShrinkFormat;
 import io.shrink.core.checkpoint.hf.HfLayout;
-import io.shrink.core.distill.LayerSelection;
-import io.shrink.core.distill.StudentInit;
 import io.shrink.core.infer.Prediction;
 import io.shrink.core.infer.Predictor;
 import io.shrink.core.model.ModelShapes;
@@ -88,24 +86,6 @@ public final class ModelService {
                 new RegistryEntry.Tokenizer(ckpt.tokenizer().vocab().size(), ckpt.tokenizer().lowercase()),
                 parent, lineage, ckpt.contentHash(), null, null);
         return registry.add(entry, force, dir -> ShrinkFormat.write(ckpt, dir));
-    }
-
-    /**
-     * Derives a shallower model from a registry model by copying some of its layers (the DistilBERT
-     * student initialisation, {@link StudentInit}) and stores it with its lineage.
-     */
-    public RegistryEntry derive(String parentId, String layerSpec, boolean dropTokenTypes, String id, boolean force) {
-        String modelId = ModelId.validate(id);
-        if (!force && registry.exists(modelId)) {
-            throw ShrinkException.usage("model '" + modelId + "' already exists; use --force to replace it");
-        }
-        Checkpoint parent = load(parentId);
-        List<Integer> layers = LayerSelection.parse(layerSpec, parent.config().numLayers());
-        Checkpoint student = StudentInit.fromTeacher(parent, layers, dropTokenTypes);
-        Map<String, Object> options = new java.util.TreeMap<>();
-        options.put("layers", layers);
-        options.put("dropTokenTypes", dropTokenTypes);
-        return add(student, modelId, force, parentId, new RegistryEntry.Lineage("models derive", parentId, options, null));
     }
 
     /** Reads a registry model's weights. */

@@ -1,4 +1,4 @@
-package io.shrink.core.distill;
+package io.shrink.core.compress.layers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package io.shrink.core.distill;
+package io.shrink.core.compress.layers;
 
 import io.shrink.core.ShrinkException;
 

@@ -1,0 +1,79 @@
+package io.shrink.core.compress;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shrink.core.ShrinkException;
+import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.models.ModelService;
+import io.shrink.core.registry.ModelId;
+import io.shrink.core.registry.RegistryEntry;
+import io.shrink.core.util.Json;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Runs a compression method on a registry model and stores the result in the registry with its lineage: the
+ * method, its resolved settings and the parent.
+ */
+public final class CompressService {
+    private static final ObjectMapper SETTINGS = Json.MAPPER.copy()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    private final ModelService models;
+
+    /** A service over the given registry. */
+    public CompressService(ModelService models) {
+        this.models = models;
+    }
+
+    /**
+     * The outcome: the new registry entry and the method's report.
+     *
+     * @param entry  the stored model
+     * @param report what the method did
+     */
+    public record Result(RegistryEntry entry, CompressionReport report) {
+    }
+
+    /** Compresses, stores and returns the new model. */
+    public Result run(CompressRequest r) {
+        Compressor<?> method = Compressors.of(r.method());
+        String outputId = ModelId.validate(r.outputId());
+        if (!r.force() && models.registry().exists(outputId)) {
+            throw ShrinkException.usage("model '" + outputId + "' already exists; use --force to replace it");
+        }
+        Checkpoint parent = models.load(r.model());
+        Compressed out = apply(method, parent, r.settings(), new CompressionContext(r.seed()));
+        Map<String, Object> options = new TreeMap<>(out.report().options());
+        options.put("method", method.name());
+        RegistryEntry e = models.add(out.model(), outputId, r.force(), r.model(),
+                new RegistryEntry.Lineage(r.command(), r.model(), options, null));
+        return new Result(e, out.report());
+    }
+
+    private static <S> Compressed apply(Compressor<S> method, Checkpoint model, Map<String, Object> settings,
+                                        CompressionContext context) {
+        return method.compress(model, settings(method, settings), context);
+    }
+
+    /** Reads {@code values} into the method's settings record; unknown or malformed settings are usage errors. */
+    public static <S> S settings(Compressor<S> method, Map<String, Object> values) {
+        try {
+            return SETTINGS.convertValue(values == null ? Map.of() : values, method.settingsType());
+        } catch (IllegalArgumentException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\n")[0];
+            throw ShrinkException.usage("invalid settings for compression method '" + method.name() + "' " + values
+                    + ": " + why.replaceAll(" \\(class [^)]*\\)", "") + "; its settings: " + settingNames(method));
+        }
+    }
+
+    private static String settingNames(Compressor<?> method) {
+        StringBuilder sb = new StringBuilder();
+        for (var c : method.settingsType().getRecordComponents()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(c.getName());
+        }
+        return sb.toString();
+    }
+}
