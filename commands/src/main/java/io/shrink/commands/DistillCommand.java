@@ -55,8 +55,8 @@ public final class DistillCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TEACHER", description = "Registry id of the teacher.")
     String teacher;
 
-    @Option(names = "--task", paramLabel = "TASK",
-            description = "Task distillation on cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli, imdb or squad (default: general distillation on --corpus).")
+    @Option(names = "--task", paramLabel = "TASK", completionCandidates = TaskNames.WithGeneral.class,
+            description = "Task distillation on one of ${COMPLETION-CANDIDATES} (default: general distillation on --corpus).")
     String task;
 
     @Option(names = "--corpus", paramLabel = "PATH",

@@ -31,7 +31,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "Registry id of the model.")
     String model;
 
-    @Option(names = "--task", required = true, paramLabel = "TASK", description = "glue, a GLUE task, imdb or squad.")
+    @Option(names = "--task", required = true, paramLabel = "TASK", completionCandidates = TaskNames.WithSuites.class,
+            description = "One of ${COMPLETION-CANDIDATES} (glue: every GLUE task in --glue-dir, with the macro score).")
     String task;
 
     @Mixin

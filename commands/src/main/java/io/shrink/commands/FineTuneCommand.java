@@ -40,8 +40,8 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "Registry id of the model to start from.")
     String model;
 
-    @Option(names = "--task", required = true, paramLabel = "TASK",
-            description = "cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli, imdb or squad.")
+    @Option(names = "--task", required = true, paramLabel = "TASK", completionCandidates = TaskNames.class,
+            description = "One of ${COMPLETION-CANDIDATES}.")
     String task;
 
     @Mixin
