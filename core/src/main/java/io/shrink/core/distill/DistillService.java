@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.data.Corpus;
 import io.shrink.core.data.GlueTask;
 import io.shrink.core.data.SquadDataset;

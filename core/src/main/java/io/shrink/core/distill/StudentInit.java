@@ -2,7 +2,7 @@ package io.shrink.core.distill;
 
 import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.EncoderConfig;
 
 import java.util.ArrayList;

@@ -15,7 +15,7 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.model.ModelShapes;

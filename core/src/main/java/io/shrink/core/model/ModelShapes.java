@@ -1,7 +1,7 @@
 package io.shrink.core.model;
 
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package io.shrink.core.checkpoint;
 
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.ShrinkException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

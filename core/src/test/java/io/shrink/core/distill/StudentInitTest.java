@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.TinyModels;
 import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.model.Encoder;

@@ -1,7 +1,7 @@
 package io.shrink.core.tensor;
 
 import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;

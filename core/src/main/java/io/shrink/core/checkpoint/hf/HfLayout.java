@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;

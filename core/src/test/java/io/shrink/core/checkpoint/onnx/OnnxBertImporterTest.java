@@ -8,7 +8,7 @@ import com.google.protobuf.ByteString;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.CanonicalNames;
 import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.tokenize.TokenizerSpec;
 import org.junit.jupiter.api.Assumptions;
