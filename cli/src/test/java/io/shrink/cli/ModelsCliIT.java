@@ -3,7 +3,7 @@ package io.shrink.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
 import io.shrink.core.checkpoint.hf.HfLayout;

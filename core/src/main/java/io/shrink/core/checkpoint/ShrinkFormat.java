@@ -1,5 +1,6 @@
 package io.shrink.core.checkpoint;
 
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.tensor.FloatTensor;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;

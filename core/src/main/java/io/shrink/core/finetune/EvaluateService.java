@@ -3,7 +3,7 @@ package io.shrink.core.finetune;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.data.DataDirs;
 import io.shrink.core.data.GlueTask;
 import io.shrink.core.eval.Bootstrap;

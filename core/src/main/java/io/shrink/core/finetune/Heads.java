@@ -1,6 +1,6 @@
 package io.shrink.core.finetune;
 
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.model.ModelInit;

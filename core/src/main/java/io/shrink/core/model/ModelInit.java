@@ -1,6 +1,5 @@
 package io.shrink.core.model;
 
-import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.tokenize.TokenizerSpec;
 

@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import static io.shrink.core.checkpoint.CanonicalNames.*;
+import static io.shrink.core.model.CanonicalNames.*;
 
 /**
  * The canonical parameters an encoder of a given shape and head must have, with their shapes. Checkpoint

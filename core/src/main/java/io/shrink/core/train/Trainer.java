@@ -9,7 +9,7 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
 import io.shrink.core.model.Encoder;

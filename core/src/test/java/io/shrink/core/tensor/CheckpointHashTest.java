@@ -1,6 +1,6 @@
 package io.shrink.core.tensor;
 
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,6 @@
-package io.shrink.core.checkpoint;
+package io.shrink.core.model;
 
 import io.shrink.core.tensor.FloatTensor;
-import io.shrink.core.model.EncoderConfig;
-import io.shrink.core.model.HeadConfig;
 import io.shrink.core.tokenize.TokenizerSpec;
 
 import java.nio.ByteBuffer;
