@@ -1,5 +1,6 @@
 package io.shrink.core.checkpoint;
 
+import io.shrink.core.tensor.HalfFloats;
 import io.shrink.core.tensor.FloatTensor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -144,12 +145,12 @@ public final class Safetensors {
             }
             case "BF16" -> {
                 for (int i = 0; i < data.length; i++) {
-                    data[i] = Float.intBitsToFloat((raw.getShort(i * 2) & 0xffff) << 16);
+                    data[i] = HalfFloats.bf16ToFloat(raw.getShort(i * 2));
                 }
             }
             default -> {
                 for (int i = 0; i < data.length; i++) {
-                    data[i] = halfToFloat(raw.getShort(i * 2));
+                    data[i] = HalfFloats.halfToFloat(raw.getShort(i * 2));
                 }
             }
         }
@@ -174,22 +175,6 @@ public final class Safetensors {
             }
             pos += n;
         }
-    }
-
-    /** IEEE 754 half precision to float. */
-    static float halfToFloat(short h) {
-        int bits = h & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exp = (bits >>> 10) & 0x1f;
-        int mant = bits & 0x3ff;
-        if (exp == 0) {
-            float v = mant * 0x1p-24f;
-            return sign == 0 ? v : -v;
-        }
-        if (exp == 31) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-        }
-        return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
     /**
