@@ -122,6 +122,12 @@ public final class Safetensors {
         });
     }
 
+    /** Whether a file holds anything but F32 tensors that {@link #readTyped} keeps (reads the header only). */
+    public static boolean hasStoredTypes(Path file) {
+        return open(file, (ch, entries, quant, dataStart) -> !quant.isEmpty() || entries.values().stream()
+                .anyMatch(e -> e.dtype().equals("BF16") || e.dtype().equals("F16")));
+    }
+
     private interface Body<T> {
         T read(FileChannel ch, Map<String, Entry> entries, Map<String, Quant> quant, long dataStart) throws IOException;
     }
