@@ -1,8 +1,8 @@
 package io.shrink.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.shrink.core.checkpoint.Checkpoint;
 import io.shrink.core.compress.Compressors;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.models.ModelService;
 import io.shrink.core.task.Tasks;

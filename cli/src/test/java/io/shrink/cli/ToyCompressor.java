@@ -1,12 +1,12 @@
 package io.shrink.cli;
 
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.compress.Compressed;
 import io.shrink.core.compress.CompressionContext;
 import io.shrink.core.compress.CompressionReport;
-import io.shrink.core.compress.Compressed;
 import io.shrink.core.compress.Compressor;
+import io.shrink.core.model.Checkpoint;
+import io.shrink.core.tensor.FloatTensor;
 
 import java.util.LinkedHashMap;
 import java.util.List;

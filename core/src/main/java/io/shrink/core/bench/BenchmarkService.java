@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.infer.FastEncoder;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.models.ModelService;

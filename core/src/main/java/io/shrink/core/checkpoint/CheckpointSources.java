@@ -1,5 +1,6 @@
 package io.shrink.core.checkpoint;
 
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.hf.HfLayout;
 import io.shrink.core.model.ModelShapes;

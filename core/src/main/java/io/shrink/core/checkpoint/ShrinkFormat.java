@@ -1,5 +1,9 @@
 package io.shrink.core.checkpoint;
 
+import io.shrink.core.model.Checkpoint;
+import io.shrink.core.tensor.DType;
+import io.shrink.core.tensor.FloatTensor;
+import io.shrink.core.tensor.TypedTensor;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -13,13 +17,16 @@ import io.shrink.core.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * How a model is stored in the registry: {@code weights.safetensors} under canonical names,
  * {@code model.json} with the encoder config and head, and the tokenizer as {@code vocab.txt} plus
  * {@code tokenizer.json}. Unlike the Hugging Face layout it can hold any shape the encoder runs,
- * including per-layer pruned models.
+ * including per-layer pruned models. Weights a checkpoint holds in a type other than F32
+ * ({@link Checkpoint#stored()}) are written and read back in that type; an all-F32 model is written as before.
  */
 public final class ShrinkFormat {
     /** The weights file inside a model directory. */
@@ -39,7 +46,11 @@ public final class ShrinkFormat {
     /** Writes a checkpoint into {@code dir} (each file atomically). */
     public static void write(Checkpoint ckpt, Path dir) throws IOException {
         Files.createDirectories(dir);
-        Safetensors.write(dir.resolve(WEIGHTS), ckpt.tensors().values(), Map.of("producer", "shrink"));
+        if (ckpt.stored().isEmpty()) {
+            Safetensors.write(dir.resolve(WEIGHTS), ckpt.tensors().values(), Map.of("producer", "shrink"));
+        } else {
+            Safetensors.writeTyped(dir.resolve(WEIGHTS), ckpt.typedTensors().values(), Map.of("producer", "shrink"));
+        }
         WordPieceTokenizer.writeVocabTxt(ckpt.tokenizer(), dir.resolve("vocab.txt"));
         WordPieceTokenizer.writeTokenizerJson(ckpt.tokenizer(), dir.resolve("tokenizer.json"));
         ModelJson mj = new ModelJson(1, ckpt.config(), ckpt.head(), ckpt.tokenizer().lowercase());
@@ -73,7 +84,17 @@ public final class ShrinkFormat {
         ModelJson mj = readModelJson(dir);
         Map<String, FloatTensor> tensors = Safetensors.read(dir.resolve(WEIGHTS));
         Map<String, FloatTensor> valid = ModelShapes.validate(mj.config(), mj.head(), tensors, dir.toString());
+        Map<String, TypedTensor> stored = new LinkedHashMap<>();
+        if (Safetensors.hasStoredTypes(dir.resolve(WEIGHTS))) {
+            Safetensors.readTyped(dir.resolve(WEIGHTS)).forEach((name, t) -> {
+                FloatTensor f = valid.get(name);
+                if (t.dtype() != DType.F32 && f != null && Arrays.equals(f.shape(), t.shape())) {
+                    stored.put(name, t);
+                }
+            });
+        }
         Path vocab = dir.resolve("vocab.txt");
-        return new Checkpoint(mj.config(), mj.head(), valid, WordPieceTokenizer.readVocabTxt(vocab, mj.lowercase()));
+        return new Checkpoint(mj.config(), mj.head(), valid, WordPieceTokenizer.readVocabTxt(vocab, mj.lowercase()),
+                stored);
     }
 }

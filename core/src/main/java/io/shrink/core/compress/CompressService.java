@@ -3,7 +3,7 @@ package io.shrink.core.compress;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.models.ModelService;
 import io.shrink.core.registry.ModelId;
 import io.shrink.core.registry.RegistryEntry;

@@ -1,6 +1,6 @@
 package io.shrink.core.compress;
 
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 
 /**
  * A compression method's output: the new model and the report of what was done.

@@ -1,6 +1,6 @@
 package io.shrink.core.compress;
 
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 
 /**
  * A compression method: turns a model into a smaller or faster one and reports what it did. Methods are found by

@@ -1,7 +1,7 @@
 package io.shrink.core.distill;
 
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
 
 import java.io.IOException;

@@ -8,8 +8,7 @@ import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -18,14 +17,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.shrink.core.checkpoint.CanonicalNames.*;
+import static io.shrink.core.model.CanonicalNames.*;
 
 /**
  * The one encoder implementation for the whole BERT family (Devlin et al. 2019; DistilBERT, Sanh et al.
  * 2019; ALBERT, Lan et al. 2020): post-LayerNorm transformer layers with optional token types, factorised
  * embeddings, cross-layer sharing and per-layer head counts and FFN widths, plus the MLM, sequence
  * classification/regression and QA heads. Parameters live in DJL arrays under canonical names
- * ({@link io.shrink.core.checkpoint.CanonicalNames}); the forward pass is plain functions over them, so
+ * ({@link io.shrink.core.model.CanonicalNames}); the forward pass is plain functions over them, so
  * autograd works when the arrays require gradients and dropout is applied only in training.
  *
  * <p>Every constant taking part in a forward pass is a libtorch-owned array, never a Java scalar

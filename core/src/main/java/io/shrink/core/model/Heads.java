@@ -1,7 +1,7 @@
 package io.shrink.core.model;
 
-import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.model.Checkpoint;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.model.ModelInit;
 import io.shrink.core.model.ModelShapes;

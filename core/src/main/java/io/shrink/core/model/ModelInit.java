@@ -1,7 +1,6 @@
 package io.shrink.core.model;
 
-import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.tokenize.TokenizerSpec;
 
 import java.util.LinkedHashMap;

@@ -1,13 +1,13 @@
 package io.shrink.core.model;
 
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import static io.shrink.core.checkpoint.CanonicalNames.*;
+import static io.shrink.core.model.CanonicalNames.*;
 
 /**
  * The canonical parameters an encoder of a given shape and head must have, with their shapes. Checkpoint

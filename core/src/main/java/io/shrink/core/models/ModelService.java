@@ -1,7 +1,7 @@
 package io.shrink.core.models;
 
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.checkpoint.CheckpointSources;
 import io.shrink.core.checkpoint.ShrinkFormat;
 import io.shrink.core.checkpoint.hf.HfLayout;

@@ -1,5 +1,8 @@
 package io.shrink.core.checkpoint;
 
+import io.shrink.core.tensor.DType;
+import io.shrink.core.tensor.FloatTensor;
+import io.shrink.core.tensor.TypedTensor;
 import io.shrink.core.ShrinkException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,6 +92,111 @@ class SafetensorsTest {
         byte[] all = Files.readAllBytes(f);
         Files.write(f, Arrays.copyOf(all, all.length - 100));
         assertCorrupt(f, "outside");
+    }
+
+    /** One tensor of every dtype: [2, 3] F32, [3] BF16, [2, 2] F16, [3, 4] I8, [3, 5] I4 in groups of 2 (odd count, short last group). */
+    private static List<TypedTensor> everyDtype() {
+        FloatTensor w = new FloatTensor("w", new long[] {3, 5}, new float[] {
+            0.1f, -0.7f, 1.3f, 2.9f, -3.1f, 0.25f, 0f, -0.5f, 4f, 1e-3f, -9f, 9f, 0.3f, -0.3f, 2f});
+        return List.of(
+                TypedTensor.f32(new FloatTensor("a.weight", new long[] {2, 3}, new float[] {1, -2, 3.5f, Float.MIN_VALUE, -0f, 1e30f})),
+                TypedTensor.bf16(new FloatTensor("b.bias", new long[] {3}, new float[] {1.1f, -2.5f, Float.NaN})),
+                TypedTensor.f16(new FloatTensor("c.weight", new long[] {2, 2}, new float[] {65504f, 1e-7f, -1f, 0.1f})),
+                TypedTensor.int8PerChannel(new FloatTensor("d.weight", new long[] {3, 4}, new float[] {
+                    1, -2, 3, -4, 0, 0, 0, 0, 0.5f, 0.25f, -0.125f, 100f})),
+                TypedTensor.int4Grouped(w.rename("e.weight"), 2));
+    }
+
+    @Test
+    void everyDtypeRoundTripsByteForByte() throws IOException {
+        Path f = dir.resolve("typed.safetensors");
+        Safetensors.writeTyped(f, everyDtype(), Map.of("producer", "test"));
+        Map<String, TypedTensor> back = Safetensors.readTyped(f);
+        assertEquals(List.of("a.weight", "b.bias", "c.weight", "d.weight", "e.weight"), List.copyOf(back.keySet()));
+        for (TypedTensor t : everyDtype()) {
+            assertEquals(t, back.get(t.name()), t.name() + ": dtype, shape, bytes, scales and group size");
+        }
+        Path again = dir.resolve("again.safetensors");
+        Safetensors.writeTyped(again, back.values(), Map.of("producer", "test"));
+        assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(again), "rewriting what was read gives the same file");
+        String header = new String(Files.readAllBytes(f), StandardCharsets.UTF_8);
+        assertTrue(header.contains("\"d.weight.__scale\""), header);
+        assertTrue(header.contains("\"shrink.quant.e.weight\":\"{\\\"dtype\\\":\\\"I4\\\",\\\"group_size\\\":2,\\\"shape\\\":[3,5]}\""),
+                header);
+    }
+
+    @Test
+    void floatReadDequantisesAndHidesScales() throws IOException {
+        Path f = dir.resolve("typed.safetensors");
+        Safetensors.writeTyped(f, everyDtype(), Map.of());
+        Map<String, FloatTensor> floats = Safetensors.read(f);
+        assertEquals(List.of("a.weight", "b.bias", "c.weight", "d.weight", "e.weight"), List.copyOf(floats.keySet()));
+        for (TypedTensor t : everyDtype()) {
+            assertEquals(t.toFloat(), floats.get(t.name()), t.name());
+        }
+    }
+
+    @Test
+    void float32FileReadsTheSameTypedAsFloat() throws IOException {
+        FloatTensor a = new FloatTensor("a", new long[] {2, 2}, new float[] {1, -0f, Float.NaN, 3e-42f});
+        Path f = dir.resolve("f32.safetensors");
+        Safetensors.write(f, List.of(a), Map.of());
+        TypedTensor t = Safetensors.readTyped(f).get("a");
+        assertEquals(DType.F32, t.dtype());
+        assertEquals(TypedTensor.f32(a), t);
+        Path g = dir.resolve("g.safetensors");
+        Safetensors.writeTyped(g, List.of(t), Map.of());
+        assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(g), "F32 written typed or float is the same file");
+    }
+
+    @Test
+    void rejectsMalformedQuantisedTensors() throws IOException {
+        byte[] data = new byte[16];
+        String i8 = "\"q\":{\"dtype\":\"I8\",\"shape\":[2,2],\"data_offsets\":[0,4]}";
+        String scale = "\"q.__scale\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}";
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.q\":\"{\\\"dtype\\\":\\\"I8\\\"}\"}," + i8 + "}", data),
+                "tensor 'q' is quantised as I8 but its scales 'q.__scale' are missing");
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.q\":\"{\\\"dtype\\\":\\\"Q8\\\"}\"}," + i8 + "," + scale + "}", data),
+                "unknown dtype 'Q8'");
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.q\":\"{\\\"dtype\\\":\\\"BF16\\\"}\"}," + i8 + "," + scale + "}", data),
+                "not a quantised dtype");
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.q\":\"not json\"}," + i8 + "," + scale + "}", data),
+                "tensor 'q': quantisation metadata");
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.z\":\"{\\\"dtype\\\":\\\"I8\\\"}\"}," + i8 + "," + scale + "}", data),
+                "tensor 'z' is described as quantised");
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.q\":\"{\\\"dtype\\\":\\\"I8\\\"}\"}," + i8
+                + ",\"q.__scale\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[4,16]}}", data), "needs 2 scales");
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.q\":\"{\\\"dtype\\\":\\\"I8\\\"}\"}," + i8
+                + ",\"q.__scale\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[4,8]}}", data), "are F16, not F32");
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.q\":\"{\\\"dtype\\\":\\\"I4\\\",\\\"group_size\\\":2,\\\"shape\\\":[2,2]}\"},"
+                + i8 + "," + scale + "}", data), "must be stored as U8, not I8");
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.q\":\"{\\\"dtype\\\":\\\"I4\\\",\\\"shape\\\":[2,2]}\"},"
+                + "\"q\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}," + scale + "}", data), "group_size");
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.q\":\"{\\\"dtype\\\":\\\"I4\\\",\\\"group_size\\\":2,\\\"shape\\\":[2,3]}\"},"
+                + "\"q\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}," + scale + "}", data), "needs 3 bytes but has 2");
+        assertBothCorrupt(file("{\"__metadata__\":{\"shrink.quant.q\":\"{\\\"dtype\\\":\\\"I4\\\",\\\"group_size\\\":2,\\\"shape\\\":[2,2]}\"},"
+                + "\"q\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}," + scale + "}", data), "do not fit I4");
+        assertBothCorrupt(file("{\"x\":{\"dtype\":\"Q4\",\"shape\":[4],\"data_offsets\":[0,16]}}", data), "tensor 'x' has unsupported dtype");
+        assertBothCorrupt(file("{\"x\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[0,16]}}", data), "tensor 'x': shape [3] of BF16 needs 6 bytes");
+    }
+
+    @Test
+    void writeTypedRefusesNameClashes() {
+        TypedTensor q = TypedTensor.int8PerChannel(new FloatTensor("q", new long[] {1}, new float[] {1f}));
+        TypedTensor clash = TypedTensor.f32(new FloatTensor("q.__scale", new long[] {1}, new float[] {1f}));
+        ShrinkException e = assertThrows(ShrinkException.class,
+                () -> Safetensors.writeTyped(dir.resolve("x.safetensors"), List.of(q, clash), Map.of()));
+        assertTrue(e.getMessage().contains("'q.__scale' occurs twice"), e.getMessage());
+        assertThrows(ShrinkException.class, () -> Safetensors.writeTyped(dir.resolve("y.safetensors"), List.of(q),
+                Map.of("shrink.quant.q", "{}")));
+    }
+
+    private void assertBothCorrupt(Path f, String fragment) {
+        assertCorrupt(f, fragment);
+        ShrinkException e = assertThrows(ShrinkException.class, () -> Safetensors.readTyped(f));
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+        assertTrue(e.getMessage().contains(fragment), e.getMessage() + " should mention " + fragment);
+        assertFalse(e.getMessage().contains("\n"), "one line");
     }
 
     private void assertCorrupt(Path f, String fragment) {

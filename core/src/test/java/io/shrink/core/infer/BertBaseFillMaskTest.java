@@ -1,7 +1,7 @@
 package io.shrink.core.infer;
 
 import io.shrink.core.TestData;
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.checkpoint.tf.EasyBertImporter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

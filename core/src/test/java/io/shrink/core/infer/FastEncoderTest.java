@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.shrink.core.TestData;
 import io.shrink.core.TinyModels;
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.checkpoint.onnx.OnnxBertImporter;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.model.EncoderConfig;

@@ -7,7 +7,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.shrink.core.TestData;
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.checkpoint.onnx.OnnxBertImporter;
 import io.shrink.core.tokenize.Encoding;
 import io.shrink.core.tokenize.WordPieceTokenizer;

@@ -2,7 +2,7 @@ package io.shrink.core.models;
 
 import io.shrink.core.ShrinkException;
 import io.shrink.core.TinyModels;
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.model.Checkpoint;
 import io.shrink.core.checkpoint.hf.HfLayout;
 import io.shrink.core.infer.Prediction;
 import io.shrink.core.model.HeadConfig;

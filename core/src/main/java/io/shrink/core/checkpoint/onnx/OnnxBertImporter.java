@@ -6,10 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.shrink.core.tensor.HalfFloats;
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.CanonicalNames;
-import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.model.CanonicalNames;
+import io.shrink.core.model.Checkpoint;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.tokenize.TokenizerSpec;
@@ -1062,7 +1063,7 @@ public final class OnnxBertImporter {
                     out[i] = switch (dt) {
                         case FLOAT -> bb.getFloat();
                         case DOUBLE -> (float) bb.getDouble();
-                        case FLOAT16 -> halfToFloat(bb.getShort());
+                        case FLOAT16 -> HalfFloats.halfToFloat(bb.getShort());
                         default -> Float.intBitsToFloat((bb.getShort() & 0xffff) << 16);
                     };
                 }
@@ -1075,7 +1076,7 @@ public final class OnnxBertImporter {
                 out[i] = switch (dt) {
                     case FLOAT -> t.getFloatData(i);
                     case DOUBLE -> (float) t.getDoubleData(i);
-                    case FLOAT16 -> halfToFloat((short) t.getInt32Data(i));
+                    case FLOAT16 -> HalfFloats.halfToFloat((short) t.getInt32Data(i));
                     default -> Float.intBitsToFloat((t.getInt32Data(i) & 0xffff) << 16);
                 };
             }
@@ -1158,21 +1159,6 @@ public final class OnnxBertImporter {
             if (have != want) {
                 throw corrupt("tensor " + name + " holds " + have + " values, its shape needs " + want);
             }
-        }
-
-        private static float halfToFloat(short h) {
-            int bits = h & 0xffff;
-            int sign = (bits & 0x8000) << 16;
-            int exp = (bits >>> 10) & 0x1f;
-            int mant = bits & 0x3ff;
-            if (exp == 0x1f) {
-                return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
-            }
-            if (exp == 0) {
-                float v = mant * 0x1p-24f;
-                return sign == 0 ? v : -v;
-            }
-            return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
         }
     }
 }

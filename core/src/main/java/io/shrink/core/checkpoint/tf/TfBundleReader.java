@@ -1,7 +1,7 @@
 package io.shrink.core.checkpoint.tf;
 
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 
 import java.io.IOException;
 import java.nio.ByteOrder;

@@ -1,10 +1,10 @@
 package io.shrink.core.compress.layers;
 
-import io.shrink.core.checkpoint.Checkpoint;
+import io.shrink.core.compress.Compressed;
 import io.shrink.core.compress.CompressionContext;
 import io.shrink.core.compress.CompressionReport;
-import io.shrink.core.compress.Compressed;
 import io.shrink.core.compress.Compressor;
+import io.shrink.core.model.Checkpoint;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.shrink.core.compress.layers;
 
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.model.Checkpoint;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.EncoderConfig;
 
 import java.util.ArrayList;
@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.shrink.core.checkpoint.CanonicalNames.POS_EMB;
-import static io.shrink.core.checkpoint.CanonicalNames.TYPE_EMB;
+import static io.shrink.core.model.CanonicalNames.POS_EMB;
+import static io.shrink.core.model.CanonicalNames.TYPE_EMB;
 
 /**
  * A shallower student initialised from a teacher, as DistilBERT was (Sanh et al. 2019): the embeddings

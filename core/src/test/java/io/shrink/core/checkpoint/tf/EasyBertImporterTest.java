@@ -1,9 +1,9 @@
 package io.shrink.core.checkpoint.tf;
 
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.CanonicalNames;
-import io.shrink.core.checkpoint.Checkpoint;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.model.CanonicalNames;
+import io.shrink.core.model.Checkpoint;
+import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.EncoderConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

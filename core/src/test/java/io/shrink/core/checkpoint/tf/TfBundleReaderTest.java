@@ -1,7 +1,7 @@
 package io.shrink.core.checkpoint.tf;
 
 import io.shrink.core.ShrinkException;
-import io.shrink.core.checkpoint.FloatTensor;
+import io.shrink.core.tensor.FloatTensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

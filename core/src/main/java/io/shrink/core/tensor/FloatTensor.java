@@ -1,4 +1,4 @@
-package io.shrink.core.checkpoint;
+package io.shrink.core.tensor;
 
 import io.shrink.core.ShrinkException;
 

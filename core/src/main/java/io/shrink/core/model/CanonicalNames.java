@@ -1,4 +1,4 @@
-package io.shrink.core.checkpoint;
+package io.shrink.core.model;
 
 /**
  * shrink's canonical parameter names: Hugging Face BERT names without the {@code bert.} prefix,
