@@ -8,10 +8,8 @@ import io.shrink.core.results.RunResult;
 import io.shrink.core.train.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -47,8 +45,8 @@ import java.util.concurrent.Callable;
                 "  shrink models derive bert-base-uncased --id bert6 && shrink distill bert-base-sst2 --task sst2 --student bert6",
                 "  shrink distill minilm-squad --task squad --train-articles 0-39 --eval-articles 40-47 --layers 0,2,4"})
 public final class DistillCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandContext context;
 
     @Parameters(paramLabel = "TEACHER", description = "Registry id of the teacher.")
     String teacher;
@@ -156,23 +154,20 @@ public final class DistillCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (training.resume && training.runDir == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume needs --run-dir of the interrupted run");
+            throw context.usage("--resume needs --run-dir of the interrupted run");
         }
         boolean general = task == null || task.equalsIgnoreCase("general");
         if (general && corpus == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "general distillation needs --corpus (or give --task for task distillation)");
+            throw context.usage("general distillation needs --corpus (or give --task for task distillation)");
         }
         if (!general && corpus != null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--corpus is for general distillation; drop it or --task");
+            throw context.usage("--corpus is for general distillation; drop it or --task");
         }
         StudentInit.Init how = switch (init.toLowerCase(Locale.ROOT)) {
             case "truncate" -> StudentInit.Init.TRUNCATE;
             case "random" -> StudentInit.Init.RANDOM;
-            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--init must be truncate or random, not '" + init + "'");
+            default -> throw context.usage("--init must be truncate or random, not '" + init + "'");
         };
-        ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
         TrainOptions train = training.toOptions(lr);
         LossWeights weights = LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard,
                 temperature, ceMaskedOnly, cosLayers);
@@ -180,22 +175,21 @@ public final class DistillCommand implements Callable<Integer> {
                 general ? null : task, general ? null : data.forTask(task), corpus, maxDocuments, evalChunks, id, train,
                 weights, maxLength, headTail, maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, cacheDir, training.stopAfter,
                 squad.docStride, squad.maxQueryLength, squad.trainArticles, squad.evalArticles);
-        RunResult r = new DistillService(ModelsCommand.service(spec)).run(request, root.newProgress());
-        Output out = ModelsCommand.output(spec);
+        RunResult r = new DistillService(context.models()).run(request, context.progress());
+        Output out = context.output();
         if (json) {
             out.json(r);
-        } else if ("paused".equals(r.details().get("status"))) {
-            out.println("paused at step " + r.details().get("steps") + "; continue with the same command plus --run-dir "
-                    + r.details().get("runDir") + " --resume");
+        } else if (r.paused()) {
+            out.pausedRun(r);
         } else {
             out.println("distilled " + teacher + " into " + r.models().get(0).id() + " ("
                     + String.format(Locale.ROOT, "%.1fM", r.models().get(0).parameters() / 1e6) + " parameters) on " + r.task()
                     + " in " + String.format(Locale.ROOT, "%.0f s", r.timings().wallSeconds()));
             Formats.metrics(r).forEach(out::println);
-            Object retention = r.details().get("retention");
-            if (retention instanceof Double d) {
-                out.println(String.format(Locale.ROOT, "  %-28s %.4f (teacher %s: %.4f)", "retention of teacher score", d,
-                        teacher, ((Number) ((java.util.Map<?, ?>) r.details().get("teacherEvaluation")).get("score")).doubleValue()));
+            Number retention = r.detailNumber("retention");
+            if (retention != null) {
+                out.println(String.format(Locale.ROOT, "  %-28s %.4f (teacher %s: %.4f)", "retention of teacher score",
+                        retention.doubleValue(), teacher, r.detailNumber("teacherEvaluation", "score").doubleValue()));
             }
         }
         return 0;
