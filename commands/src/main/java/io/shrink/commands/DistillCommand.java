@@ -1,5 +1,6 @@
 package io.shrink.commands;
 
+import io.shrink.core.distill.CosineLayers;
 import io.shrink.core.distill.DistillRequest;
 import io.shrink.core.distill.DistillService;
 import io.shrink.core.distill.LossWeights;
@@ -90,8 +91,8 @@ public final class DistillCommand implements Callable<Integer> {
     int ffn;
 
     @Option(names = "--init", defaultValue = "truncate", paramLabel = "HOW",
-            description = "How a narrower student starts: truncate (leading slices of teacher weights) or random (default: ${DEFAULT-VALUE}).")
-    String init;
+            description = "How a narrower student starts (${COMPLETION-CANDIDATES}): truncate, leading slices of teacher weights; random, drawn afresh (default: ${DEFAULT-VALUE}).")
+    StudentInit.Init init;
 
     @Option(names = "--alpha-ce", paramLabel = "W", description = "Soft-target cross-entropy weight (general 5.0, task 0.5); for a regression task (STS-B), the mean squared error to the teacher's score.")
     Double alphaCe;
@@ -102,9 +103,9 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--alpha-cos", paramLabel = "W", description = "Cosine loss weight on hidden states (general 1.0, task 0).")
     Double alphaCos;
 
-    @Option(names = "--cos-layers", paramLabel = "WHICH", defaultValue = "last",
-            description = "Hidden states the cosine loss compares: last (DistilBERT) or mapped (every student layer with the teacher layer it came from, embeddings included, averaged) (default: ${DEFAULT-VALUE}).")
-    String cosLayers;
+    @Option(names = "--cos-layers", paramLabel = "LAYERS", defaultValue = "last",
+            description = "Hidden states the cosine loss compares (${COMPLETION-CANDIDATES}): last, as DistilBERT; mapped, every student layer with the teacher layer it came from, embeddings included, averaged (default: ${DEFAULT-VALUE}).")
+    CosineLayers cosLayers;
 
     @Option(names = "--alpha-mse", paramLabel = "W", description = "Hidden-state MSE weight on mapped layers (default 0).")
     Double alphaMse;
@@ -163,15 +164,10 @@ public final class DistillCommand implements Callable<Integer> {
         if (!general && corpus != null) {
             throw context.usage("--corpus is for general distillation; drop it or --task");
         }
-        StudentInit.Init how = switch (init.toLowerCase(Locale.ROOT)) {
-            case "truncate" -> StudentInit.Init.TRUNCATE;
-            case "random" -> StudentInit.Init.RANDOM;
-            default -> throw context.usage("--init must be truncate or random, not '" + init + "'");
-        };
         TrainOptions train = training.toOptions(lr);
         LossWeights weights = LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard,
                 temperature, ceMaskedOnly, cosLayers);
-        DistillRequest request = new DistillRequest(teacher, student, layers, dropTokenTypes, hidden, heads, ffn, how,
+        DistillRequest request = new DistillRequest(teacher, student, layers, dropTokenTypes, hidden, heads, ffn, init,
                 general ? null : task, general ? null : data.forTask(task), corpus, maxDocuments, evalChunks, id, train,
                 weights, maxLength, headTail, maxTrain, maxEval, training.bootstrap, training.runDir, training.resume, force, cacheDir, training.stopAfter,
                 squad.docStride, squad.maxQueryLength, squad.trainArticles, squad.evalArticles);
