@@ -3,7 +3,6 @@ package io.shrink.commands;
 import io.shrink.core.bench.BenchmarkOptions;
 import io.shrink.core.bench.BenchmarkReport;
 import io.shrink.core.bench.BenchmarkService;
-import io.shrink.core.results.Results;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,7 +72,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     Path compare;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Runs directory; the result goes to DIR/<run-id>/result.json (default: $SHRINK_RESULTS, else results/runs).")
+            description = "Run folder: the result goes to DIR/result.json (default: $SHRINK_RESULTS/<run-id>, else results/runs/<run-id>).")
     Path out;
 
     @Option(names = "--json", description = "Print the result JSON instead of the table.")
@@ -85,7 +84,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         BenchmarkOptions options = new BenchmarkOptions(models, baseline, batches, seqs, warmup, duration, iterations,
                 rounds, threads, seed, compare);
         BenchmarkReport r = new BenchmarkService(context.models())
-                .run(options, out != null ? out : Results.defaultRunsDir(), o::progress);
+                .run(options, out, o::progress);
         if (json) {
             o.json(r.result());
         } else {
