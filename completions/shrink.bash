@@ -345,6 +345,7 @@ function _picocli_shrink_finetune() {
   local commands=""
   local flag_opts="'--resume' '--head-tail' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
   local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--keep' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--registry'"
+  local WHICH_option_args=("best" "last") # --keep values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -407,7 +408,9 @@ function _picocli_shrink_finetune() {
       return
       ;;
     '--keep')
-      return
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHICH_option_args[@]}" ) )
+      return $?
       ;;
     '--bootstrap')
       return
@@ -471,6 +474,9 @@ function _picocli_shrink_distill() {
   local commands=""
   local flag_opts="'--drop-token-types' '--ce-masked-only' '--resume' '--head-tail' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
   local arg_opts="'--task' '--corpus' '--max-documents' '--eval-chunks' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--student' '--layers' '--hidden' '--heads' '--ffn' '--init' '--alpha-ce' '--alpha-mlm' '--alpha-cos' '--cos-layers' '--alpha-mse' '--alpha-att' '--alpha-hard' '--temperature' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--keep' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--cache-dir' '--registry'"
+  local HOW_option_args=("truncate" "random") # --init values
+  local LAYERS_option_args=("last" "mapped") # --cos-layers values
+  local WHICH_option_args=("best" "last") # --keep values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -527,7 +533,9 @@ function _picocli_shrink_distill() {
       return
       ;;
     '--init')
-      return
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${HOW_option_args[@]}" ) )
+      return $?
       ;;
     '--alpha-ce')
       return
@@ -539,7 +547,9 @@ function _picocli_shrink_distill() {
       return
       ;;
     '--cos-layers')
-      return
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${LAYERS_option_args[@]}" ) )
+      return $?
       ;;
     '--alpha-mse')
       return
@@ -587,7 +597,9 @@ function _picocli_shrink_distill() {
       return
       ;;
     '--keep')
-      return
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHICH_option_args[@]}" ) )
+      return $?
       ;;
     '--bootstrap')
       return

@@ -27,15 +27,17 @@ class BenchmarkCliIT {
         importTiny(reg, "tiny-bert", "bert");
         importTiny(reg, "tiny-distil", "distilbert");
         Path runs = tmp.resolve("runs");
+        Path first = runs.resolve("first");
 
         Shrink.Run run = Shrink.run(reg, "benchmark", "tiny-bert", "tiny-distil", "--batch", "1,2", "--seq", "8,16",
-                "--iterations", "4", "--rounds", "2", "--warmup", "1", "--threads", "1", "--out", runs.toString(), "--json");
+                "--iterations", "4", "--rounds", "2", "--warmup", "1", "--threads", "1", "--out", first.toString(), "--json");
         assertEquals(0, run.code(), run.toString());
         JsonNode json = ModelsCliIT.JSON.readTree(run.out());
         assertEquals("benchmark", json.get("command").asText());
-        Path file;
+        Path file = first.resolve(Results.RESULT_FILE);
+        assertTrue(Files.isRegularFile(file), "--out is the run folder: result.json goes straight into it");
         try (Stream<Path> s = Files.list(runs)) {
-            file = s.findFirst().orElseThrow().resolve(Results.RESULT_FILE);
+            assertEquals(1, s.count(), "no other run folder made");
         }
         assertEquals(json.get("runId").asText(), file.getParent().getFileName().toString());
         RunResult result = Results.read(file);
@@ -60,7 +62,8 @@ class BenchmarkCliIT {
         assertTrue(json.get("metrics").has("tiny-distil.b1.s8.latencySpeedup"), json.get("metrics").toString());
 
         Shrink.Run table = Shrink.run(reg, "benchmark", "tiny-distil", "--baseline", "tiny-distil", "--batch", "2",
-                "--seq", "8", "--duration", "0.2", "--rounds", "2", "--out", runs.toString(), "--compare", file.toString());
+                "--seq", "8", "--duration", "0.2", "--rounds", "2", "--out", runs.resolve("second").toString(),
+                "--compare", file.toString());
         assertEquals(0, table.code(), table.toString());
         assertTrue(table.out().contains("tiny-distil") && table.out().contains("baseline"), table.toString());
         assertTrue(table.out().contains("matmul peak") && table.out().contains("result: "), table.toString());

@@ -3,12 +3,10 @@ package io.shrink.commands;
 import io.shrink.core.bench.BenchmarkOptions;
 import io.shrink.core.bench.BenchmarkReport;
 import io.shrink.core.bench.BenchmarkService;
-import io.shrink.core.results.Results;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -29,8 +27,8 @@ import java.util.concurrent.Callable;
                 "  shrink benchmark bert-base-uncased my-6-layer --batch 1,32 --seq 128 --duration 30",
                 "  shrink benchmark my-6-layer --compare results/runs/<run-id>/result.json --json"})
 public final class BenchmarkCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandContext context;
 
     @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model ids in the registry.")
     List<String> models;
@@ -74,7 +72,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     Path compare;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Runs directory; the result goes to DIR/<run-id>/result.json (default: $SHRINK_RESULTS, else results/runs).")
+            description = "Run folder: the result goes to DIR/result.json (default: $SHRINK_RESULTS/<run-id>, else results/runs/<run-id>).")
     Path out;
 
     @Option(names = "--json", description = "Print the result JSON instead of the table.")
@@ -82,11 +80,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Output o = ModelsCommand.output(spec);
+        Output o = context.output();
         BenchmarkOptions options = new BenchmarkOptions(models, baseline, batches, seqs, warmup, duration, iterations,
                 rounds, threads, seed, compare);
-        BenchmarkReport r = new BenchmarkService(ModelsCommand.service(spec))
-                .run(options, out != null ? out : Results.defaultRunsDir(), o::progress);
+        BenchmarkReport r = new BenchmarkService(context.models())
+                .run(options, out, o::progress);
         if (json) {
             o.json(r.result());
         } else {
@@ -122,7 +120,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         o.println("");
         o.println(String.format(Locale.ROOT, "fp32 matmul peak %.1f GFLOP/s (best of %d timed products), %d threads; "
                 + "peak resident memory %s", r.matmulPeak().gflops(), r.matmulPeak().gemms().size(), r.threads(),
-                Formats.bytes(((Number) r.result().details().get("peakRssBytes")).longValue())));
+                Formats.bytes(r.result().detailNumber("peakRssBytes").longValue())));
         o.println("machine: " + r.result().provenance().hardware().cpuModel() + ", "
                 + r.result().provenance().hardware().logicalCpus() + " CPUs, "
                 + String.join(" ", r.result().provenance().hardware().isaFlags()));

@@ -4,11 +4,9 @@ import io.shrink.core.compare.CompareRequest;
 import io.shrink.core.compare.CompareService;
 import io.shrink.core.results.RunResult;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,8 +33,8 @@ import java.util.concurrent.Callable;
                 "  shrink compare results/runs/distil6-s42 results/runs/distil6-s43 \\",
                 "      --vs results/runs/bert6-nokd-s42 results/runs/bert6-nokd-s43 --bootstrap 10000"})
 public final class CompareCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandContext context;
 
     @Parameters(arity = "1..*", paramLabel = "RUN", description = {"Run directory (or its result.json): run A then run B;",
             "with --vs, the runs of group A."})
@@ -64,14 +62,14 @@ public final class CompareCommand implements Callable<Integer> {
         List<Path> b = vs;
         if (b == null) {
             if (runs.size() != 2) {
-                throw new ParameterException(spec.commandLine(), "give two runs (A B), or the runs of group A, --vs "
+                throw context.usage("give two runs (A B), or the runs of group A, --vs "
                         + "and the runs of group B; got " + runs.size() + " run" + (runs.size() == 1 ? "" : "s"));
             }
             a = List.of(runs.get(0));
             b = List.of(runs.get(1));
         }
         RunResult r = new CompareService().run(new CompareRequest(a, b, bootstrap, seed, out));
-        Output o = ModelsCommand.output(spec);
+        Output o = context.output();
         if (json) {
             o.json(r);
             return 0;

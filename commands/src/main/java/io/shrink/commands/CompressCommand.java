@@ -4,11 +4,10 @@ import io.shrink.core.compress.CompressRequest;
 import io.shrink.core.compress.CompressService;
 import io.shrink.core.compress.Compressors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Parameters;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -28,8 +27,8 @@ import java.util.concurrent.Callable;
         footer = {"  shrink compress bert-base-uncased --method layers --set layers=0,2,4,7,9,11 --id bert-6l",
                 "  shrink compress bert-base-uncased --method layers --set layers=first:4 --set dropTokenTypes=true --id bert-4l"})
 public final class CompressCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandContext context;
 
     @Parameters(paramLabel = "MODEL", description = "Registry id of the model to compress.")
     String model;
@@ -67,13 +66,13 @@ public final class CompressCommand implements Callable<Integer> {
         for (String s : settings) {
             int eq = s.indexOf('=');
             if (eq <= 0) {
-                throw new ParameterException(spec.commandLine(), "--set takes NAME=VALUE, not '" + s + "'");
+                throw new ParameterException(context.spec().commandLine(), "--set takes NAME=VALUE, not '" + s + "'");
             }
             values.put(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
         }
-        CompressService.Result r = new CompressService(ModelsCommand.service(spec))
+        CompressService.Result r = new CompressService(context.models())
                 .run(new CompressRequest(model, method, values, id, force, seed, "compress"));
-        Output out = ModelsCommand.output(spec);
+        Output out = context.output();
         if (json) {
             Map<String, Object> both = new LinkedHashMap<>();
             both.put("model", r.entry());

@@ -1,5 +1,6 @@
 package io.shrink.commands;
 
+import io.shrink.core.distill.CosineLayers;
 import io.shrink.core.distill.DistillRequest;
 import io.shrink.core.distill.DistillService;
 import io.shrink.core.distill.LossWeights;
@@ -10,10 +11,8 @@ import io.shrink.core.task.FeatureOptions;
 import io.shrink.core.train.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -49,8 +48,8 @@ import java.util.concurrent.Callable;
                 "  shrink models derive bert-base-uncased --id bert6 && shrink distill bert-base-sst2 --task sst2 --student bert6",
                 "  shrink distill minilm-squad --task squad --train-articles 0-39 --eval-articles 40-47 --layers 0,2,4"})
 public final class DistillCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandContext context;
 
     @Parameters(paramLabel = "TEACHER", description = "Registry id of the teacher.")
     String teacher;
@@ -94,8 +93,8 @@ public final class DistillCommand implements Callable<Integer> {
     int ffn;
 
     @Option(names = "--init", defaultValue = "truncate", paramLabel = "HOW",
-            description = "How a narrower student starts: truncate (leading slices of teacher weights) or random (default: ${DEFAULT-VALUE}).")
-    String init;
+            description = "How a narrower student starts (${COMPLETION-CANDIDATES}): truncate, leading slices of teacher weights; random, drawn afresh (default: ${DEFAULT-VALUE}).")
+    StudentInit.Init init;
 
     @Option(names = "--alpha-ce", paramLabel = "W", description = "Soft-target cross-entropy weight (general 5.0, task 0.5); for a regression task (STS-B), the mean squared error to the teacher's score.")
     Double alphaCe;
@@ -106,9 +105,9 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--alpha-cos", paramLabel = "W", description = "Cosine loss weight on hidden states (general 1.0, task 0).")
     Double alphaCos;
 
-    @Option(names = "--cos-layers", paramLabel = "WHICH", defaultValue = "last",
-            description = "Hidden states the cosine loss compares: last (DistilBERT) or mapped (every student layer with the teacher layer it came from, embeddings included, averaged) (default: ${DEFAULT-VALUE}).")
-    String cosLayers;
+    @Option(names = "--cos-layers", paramLabel = "LAYERS", defaultValue = "last",
+            description = "Hidden states the cosine loss compares (${COMPLETION-CANDIDATES}): last, as DistilBERT; mapped, every student layer with the teacher layer it came from, embeddings included, averaged (default: ${DEFAULT-VALUE}).")
+    CosineLayers cosLayers;
 
     @Option(names = "--alpha-mse", paramLabel = "W", description = "Hidden-state MSE weight on mapped layers (default 0).")
     Double alphaMse;
@@ -158,48 +157,39 @@ public final class DistillCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (training.resume && training.runDir == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume needs --run-dir of the interrupted run");
+            throw context.usage("--resume needs --run-dir of the interrupted run");
         }
         boolean general = task == null || task.equalsIgnoreCase("general");
         if (general && corpus == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "general distillation needs --corpus (or give --task for task distillation)");
+            throw context.usage("general distillation needs --corpus (or give --task for task distillation)");
         }
         if (!general && corpus != null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--corpus is for general distillation; drop it or --task");
+            throw context.usage("--corpus is for general distillation; drop it or --task");
         }
-        StudentInit.Init how = switch (init.toLowerCase(Locale.ROOT)) {
-            case "truncate" -> StudentInit.Init.TRUNCATE;
-            case "random" -> StudentInit.Init.RANDOM;
-            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--init must be truncate or random, not '" + init + "'");
-        };
-        ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
         TrainOptions train = training.toOptions(lr);
         LossWeights weights = LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard,
                 temperature, ceMaskedOnly, cosLayers);
         DistillRequest request = new DistillRequest(teacher,
-                new DistillRequest.Student(student, layers, dropTokenTypes, hidden, heads, ffn, how),
+                new DistillRequest.Student(student, layers, dropTokenTypes, hidden, heads, ffn, init),
                 general ? null : task, new DistillRequest.Corpus(corpus, maxDocuments, evalChunks),
                 new DataOptions(general ? null : data.forTask(task), maxTrain, maxEval, squad.trainArticles, squad.evalArticles),
                 new FeatureOptions(maxLength, headTail, squad.docStride, squad.maxQueryLength), weights, train,
                 training.runOptions(), id, force, cacheDir);
-        RunResult r = new DistillService(ModelsCommand.service(spec)).run(request, root.newProgress());
-        Output out = ModelsCommand.output(spec);
+        RunResult r = new DistillService(context.models()).run(request, context.progress());
+        Output out = context.output();
         if (json) {
             out.json(r);
-        } else if ("paused".equals(r.details().get("status"))) {
-            out.println("paused at step " + r.details().get("steps") + "; continue with the same command plus --run-dir "
-                    + r.details().get("runDir") + " --resume");
+        } else if (r.paused()) {
+            out.pausedRun(r);
         } else {
             out.println("distilled " + teacher + " into " + r.models().get(0).id() + " ("
                     + String.format(Locale.ROOT, "%.1fM", r.models().get(0).parameters() / 1e6) + " parameters) on " + r.task()
                     + " in " + String.format(Locale.ROOT, "%.0f s", r.timings().wallSeconds()));
             Formats.metrics(r).forEach(out::println);
-            Object retention = r.details().get("retention");
-            if (retention instanceof Double d) {
-                out.println(String.format(Locale.ROOT, "  %-28s %.4f (teacher %s: %.4f)", "retention of teacher score", d,
-                        teacher, ((Number) ((java.util.Map<?, ?>) r.details().get("teacherEvaluation")).get("score")).doubleValue()));
+            Number retention = r.detailNumber("retention");
+            if (retention != null) {
+                out.println(String.format(Locale.ROOT, "  %-28s %.4f (teacher %s: %.4f)", "retention of teacher score",
+                        retention.doubleValue(), teacher, r.detailNumber("teacherEvaluation", "score").doubleValue()));
             }
         }
         return 0;

@@ -6,10 +6,8 @@ import io.shrink.core.results.RunResult;
 import io.shrink.core.task.DataOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -25,8 +23,8 @@ import java.util.concurrent.Callable;
         footer = {"  shrink evaluate all-minilm-l6-v2-sst2 --task sst2 --glue-dir ../shared/data/glue",
                 "  shrink evaluate bert-base-uncased --task glue --glue-dir ../shared/data/glue"})
 public final class EvaluateCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandContext context;
 
     @Parameters(paramLabel = "MODEL", description = "Registry id of the model.")
     String model;
@@ -61,11 +59,10 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
         EvaluateRequest request = new EvaluateRequest(model, task, new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles), maxLength,
                 bootstrap, seed, out);
-        RunResult r = new EvaluateService(ModelsCommand.service(spec)).run(request, root.newProgress());
-        Output o = ModelsCommand.output(spec);
+        RunResult r = new EvaluateService(context.models()).run(request, context.progress());
+        Output o = context.output();
         if (json) {
             o.json(r);
         } else {

@@ -8,10 +8,8 @@ import io.shrink.core.task.FeatureOptions;
 import io.shrink.core.train.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -34,8 +32,8 @@ import java.util.concurrent.Callable;
                 "      --train-articles 0-39 --eval-articles 40-47",
                 "  shrink fine-tune bert-base-uncased --task mrpc --lr 2e-5 --epochs 3 --run-dir runs/mrpc --resume"})
 public final class FineTuneCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandContext context;
 
     @Parameters(paramLabel = "MODEL", description = "Registry id of the model to start from.")
     String model;
@@ -80,20 +78,18 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (training.resume && training.runDir == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--resume needs --run-dir of the interrupted run");
+            throw context.usage("--resume needs --run-dir of the interrupted run");
         }
-        ShrinkCommand root = (ShrinkCommand) spec.root().userObject();
         TrainOptions train = training.toOptions(lr);
         FineTuneRequest request = new FineTuneRequest(model, task, id, force,
                 new DataOptions(data.forTask(task), maxTrain, maxEval, squad.trainArticles, squad.evalArticles),
                 new FeatureOptions(maxLength, headTail, squad.docStride, squad.maxQueryLength), train, training.runOptions());
-        RunResult r = new FineTuneService(ModelsCommand.service(spec)).run(request, root.newProgress());
-        Output out = ModelsCommand.output(spec);
+        RunResult r = new FineTuneService(context.models()).run(request, context.progress());
+        Output out = context.output();
         if (json) {
             out.json(r);
-        } else if ("paused".equals(r.details().get("status"))) {
-            out.println("paused at step " + r.details().get("steps") + "; continue with the same command plus --run-dir "
-                    + r.details().get("runDir") + " --resume");
+        } else if (r.paused()) {
+            out.pausedRun(r);
         } else {
             out.println("fine-tuned " + r.models().get(0).id() + " on " + r.task() + " in "
                     + String.format(Locale.ROOT, "%.0f s", r.timings().wallSeconds()));

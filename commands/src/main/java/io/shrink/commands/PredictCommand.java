@@ -3,10 +3,9 @@ package io.shrink.commands;
 import io.shrink.core.infer.Prediction;
 import io.shrink.core.infer.Predictor;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +25,8 @@ import java.util.concurrent.Callable;
         footer = {"  shrink predict bert-base-uncased 'The capital of France is [MASK].'",
                 "  shrink predict bert-base-uncased --top-k 3 --json 'I love [MASK] music.'"})
 public final class PredictCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandContext context;
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "Model id in the registry.")
     String model;
@@ -44,10 +43,10 @@ public final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (topK < 1 || topK > 1000) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--top-k must be between 1 and 1000");
+            throw context.usage("--top-k must be between 1 and 1000");
         }
-        List<Prediction> predictions = ModelsCommand.service(spec).predict(model, texts, topK);
-        Output out = ModelsCommand.output(spec);
+        List<Prediction> predictions = context.models().predict(model, texts, topK);
+        Output out = context.output();
         if (json) {
             out.json(predictions);
             return 0;

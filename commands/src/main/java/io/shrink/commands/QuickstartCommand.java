@@ -3,9 +3,8 @@ package io.shrink.commands;
 import io.shrink.core.infer.Prediction;
 import io.shrink.core.models.Quickstart;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 
@@ -16,16 +15,16 @@ import java.util.concurrent.Callable;
                 "Maven Central into the registry (once; it is fetched with mvn when not in the local Maven",
                 "repository) and show what it predicts for a few fixed masked sentences."})
 public final class QuickstartCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandContext context;
 
     @Option(names = "--json", description = "Print JSON for scripts.")
     boolean json;
 
     @Override
     public Integer call() {
-        Output out = ModelsCommand.output(spec);
-        Quickstart.Result r = ModelsCommand.service(spec).quickstart(out::progress);
+        Output out = context.output();
+        Quickstart.Result r = context.models().quickstart(out::progress);
         if (json) {
             out.json(r);
             return 0;

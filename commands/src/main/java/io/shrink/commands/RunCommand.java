@@ -1,18 +1,13 @@
 package io.shrink.commands;
 
 import io.shrink.core.recipe.Recipe;
-import io.shrink.core.registry.ModelRegistry;
-import picocli.CommandLine;
+import io.shrink.core.recipe.RecipeRunner;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -27,8 +22,8 @@ import java.util.concurrent.Callable;
         footer = {"  shrink run recipes/minilm-sst2.yaml",
                 "  nohup shrink run recipes/bert-base-glue.yaml --set GLUE_DIR=/data/glue > bert.log 2>&1 &"})
 public final class RunCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandContext context;
 
     @Parameters(paramLabel = "RECIPE", description = "Recipe file (YAML).")
     Path recipe;
@@ -41,35 +36,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Recipe r = Recipe.read(recipe);
-        List<Recipe.Resolved> steps = r.resolve(overrides, System.getenv());
-        Output out = ModelsCommand.output(spec);
-        ModelRegistry registry = ModelsCommand.service(spec).registry();
-        String registryHome = ((ShrinkCommand) spec.root().userObject()).registryHome().toString();
-        for (int i = 0; i < steps.size(); i++) {
-            Recipe.Resolved step = steps.get(i);
-            List<String> args = new ArrayList<>(step.args());
-            if (step.creates() != null && registry.exists(step.creates())) {
-                out.progress("step " + (i + 1) + ": skipped, " + step.creates() + " exists");
-                continue;
-            }
-            int runDir = args.indexOf("--run-dir");
-            if (step.resumable() && runDir >= 0 && runDir + 1 < args.size()
-                    && Files.isDirectory(Path.of(args.get(runDir + 1)).resolve("checkpoint"))) {
-                args.add("--resume");
-            }
-            args.add(0, "--registry=" + registryHome);
-            out.progress("step " + (i + 1) + ": shrink " + String.join(" ", args.subList(1, args.size())));
-            if (dryRun) {
-                continue;
-            }
-            CommandLine root = spec.root().commandLine();
-            int code = root.execute(args.toArray(new String[0]));
-            if (code != 0) {
-                out.progress("step " + (i + 1) + " failed with exit code " + code);
-                return code;
-            }
-        }
-        return 0;
+        Output out = context.output();
+        RecipeRunner runner = new RecipeRunner(context.models().registry(), out::progress,
+                args -> context.spec().root().commandLine().execute(args.toArray(new String[0])));
+        return runner.run(Recipe.read(recipe), overrides, System.getenv(), dryRun);
     }
 }

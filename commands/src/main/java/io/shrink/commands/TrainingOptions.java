@@ -1,6 +1,7 @@
 package io.shrink.commands;
 
 import io.shrink.core.train.RunOptions;
+import io.shrink.core.train.Keep;
 import io.shrink.core.train.TrainOptions;
 import picocli.CommandLine.Option;
 
@@ -42,8 +43,8 @@ public final class TrainingOptions {
     int logEvery;
 
     @Option(names = "--keep", paramLabel = "WHICH", defaultValue = "best",
-            description = "Weights that land in the registry: best (the best evaluation) or last (the end of training, Hugging Face Trainer's default; no choice made on the dev set) (default: ${DEFAULT-VALUE}).")
-    String keep;
+            description = "Weights that land in the registry (${COMPLETION-CANDIDATES}): best, those of the best evaluation; last, the end of training (Hugging Face Trainer's default; no choice made on the dev set) (default: ${DEFAULT-VALUE}).")
+    Keep keep;
 
     @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples for the final 95%% intervals, 0 = none (default: ${DEFAULT-VALUE}).")
     int bootstrap;
@@ -66,6 +67,6 @@ public final class TrainingOptions {
     /** The optimisation settings with the command's learning rate. */
     TrainOptions toOptions(double learningRate) {
         return new TrainOptions(learningRate, weightDecay, warmup, epochs, maxSteps, batchSize, gradAccum, maxGradNorm,
-                seed, evalEvery, checkpointEvery, logEvery, TrainOptions.keepLast(keep));
+                seed, evalEvery, checkpointEvery, logEvery, keep == Keep.LAST);
     }
 }

@@ -51,10 +51,10 @@ public final class BenchmarkService {
     }
 
     /**
-     * Runs the benchmark; writes {@code result.json} into {@code runsDir/<run-id>/} unless {@code runsDir}
-     * is null.
+     * Runs the benchmark and writes {@code result.json} into the run folder {@code runDir} (its name is the run
+     * id, as for evaluate and fine-tune); null: a new run id under {@link Results#defaultRunsDir()}.
      */
-    public BenchmarkReport run(BenchmarkOptions o, Path runsDir, Consumer<String> progress) {
+    public BenchmarkReport run(BenchmarkOptions o, Path runDir, Consumer<String> progress) {
         o.validate();
         Instant started = Instant.now();
         JsonNode earlier = o.compare() == null ? null : readEarlier(o.compare());
@@ -126,7 +126,7 @@ public final class BenchmarkService {
 
         Instant finished = Instant.now();
         String label = String.join("-", o.models());
-        String runId = Results.newRunId("benchmark", label);
+        String runId = runDir != null ? runDir.getFileName().toString() : Results.newRunId("benchmark", label);
         Map<String, Object> details = new TreeMap<>();
         details.put("models", infos);
         details.put("cases", cases);
@@ -147,7 +147,7 @@ public final class BenchmarkService {
                 new RunResult.Timings(started.toString(), finished.toString(),
                         (finished.toEpochMilli() - started.toEpochMilli()) / 1000.0, phases),
                 details, prov);
-        Path file = runsDir == null ? null : Results.write(result, runsDir.resolve(runId));
+        Path file = Results.write(result, runDir != null ? runDir : Results.defaultRunsDir().resolve(runId));
         return new BenchmarkReport(result, file, infos, cases, peak, threads, comparison);
     }
 

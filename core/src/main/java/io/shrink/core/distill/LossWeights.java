@@ -47,7 +47,7 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
     /** The defaults of a mode with any given value (non-null) replacing the default. */
     public static LossWeights resolve(boolean general, Double ce, Double mlm, Double cosine, Double hiddenMse,
                                       Double attention, Double hard, Double temperature, boolean ceMaskedOnly) {
-        return resolve(general, ce, mlm, cosine, hiddenMse, attention, hard, temperature, ceMaskedOnly, null);
+        return resolve(general, ce, mlm, cosine, hiddenMse, attention, hard, temperature, ceMaskedOnly, (String) null);
     }
 
     /** As {@link #resolve(boolean, Double, Double, Double, Double, Double, Double, Double, boolean)}, with the cosine layers (null: last). */
@@ -58,6 +58,14 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
         return new LossWeights(or(ce, d.ce), or(mlm, d.mlm), or(cosine, d.cosine), or(hiddenMse, d.hiddenMse),
                 or(attention, d.attention), or(hard, d.hard), or(temperature, d.temperature), ceMaskedOnly,
                 cosineLayers == null ? LAST : cosineLayers.toLowerCase(Locale.ROOT));
+    }
+
+    /** As {@link #resolve(boolean, Double, Double, Double, Double, Double, Double, Double, boolean, String)}, typed. */
+    public static LossWeights resolve(boolean general, Double ce, Double mlm, Double cosine, Double hiddenMse,
+                                      Double attention, Double hard, Double temperature, boolean ceMaskedOnly,
+                                      CosineLayers cosineLayers) {
+        return resolve(general, ce, mlm, cosine, hiddenMse, attention, hard, temperature, ceMaskedOnly,
+                cosineLayers == null ? null : cosineLayers.toString());
     }
 
     /** Whether the cosine loss compares every mapped pair of hidden states rather than the last ones. */

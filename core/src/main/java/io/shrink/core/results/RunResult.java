@@ -29,6 +29,32 @@ public record RunResult(int schemaVersion, String runId, String command, List<Mo
     /** The schema version this code writes. */
     public static final int SCHEMA_VERSION = 1;
 
+    /** Whether a training run paused before its end ({@code details.status} is {@code paused}); it continues with --resume. */
+    public boolean paused() {
+        return "paused".equals(detail("status"));
+    }
+
+    /** A number in {@link #details}, following nested maps by key (e.g. {@code "teacherEvaluation", "score"}); null when absent. */
+    public Number detailNumber(String... path) {
+        return detail(path) instanceof Number n ? n : null;
+    }
+
+    /** A text in {@link #details}, following nested maps by key; null when absent. */
+    public String detailText(String... path) {
+        return detail(path) instanceof String s ? s : null;
+    }
+
+    private Object detail(String... path) {
+        Object at = details;
+        for (String key : path) {
+            if (!(at instanceof Map<?, ?> m)) {
+                return null;
+            }
+            at = m.get(key);
+        }
+        return at;
+    }
+
     /**
      * A model a run used.
      *

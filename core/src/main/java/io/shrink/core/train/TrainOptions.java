@@ -37,18 +37,22 @@ public record TrainOptions(double learningRate, double weightDecay, double warmu
 
     /** {@code --keep}: "best" or "last" (any case); anything else is a usage error. */
     public static boolean keepLast(String keep) {
-        if ("last".equalsIgnoreCase(keep)) {
-            return true;
-        }
-        if ("best".equalsIgnoreCase(keep)) {
-            return false;
+        for (Keep k : Keep.values()) {
+            if (k.name().equalsIgnoreCase(keep)) {
+                return k == Keep.LAST;
+            }
         }
         throw ShrinkException.usage("--keep must be best or last, got '" + keep + "'");
     }
 
+    /** Which weights the run keeps. */
+    public Keep keep() {
+        return keepLast ? Keep.LAST : Keep.BEST;
+    }
+
     /** "last" or "best", as {@code --keep} takes it. */
     public String kept() {
-        return keepLast ? "last" : "best";
+        return keep().toString();
     }
 
     /** Checks the values; a usage error lists every bad one. */

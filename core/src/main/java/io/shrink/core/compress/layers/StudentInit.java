@@ -83,7 +83,13 @@ public final class StudentInit {
         /** Every weight is the leading slice of the teacher's (first hidden units, heads and FFN neurons). */
         TRUNCATE,
         /** Every weight is drawn afresh as BERT initialises (seeded). */
-        RANDOM
+        RANDOM;
+
+        /** The name as {@code --init} takes it. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /**
