@@ -4,6 +4,7 @@ import io.shrink.core.data.DataDirs;
 import io.shrink.core.data.Example;
 import io.shrink.core.task.SequenceData;
 import io.shrink.core.task.SequenceTask;
+import io.shrink.core.task.TaskInfo;
 import io.shrink.core.task.TaskKind;
 
 import java.nio.file.Path;
@@ -19,39 +20,10 @@ public final class ToyTask extends SequenceTask {
     static final String NAME = "toy-sentiment";
     private static final String[] SUBJECTS = {"the film", "this movie", "the story", "the acting", "the plot", "it"};
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public TaskKind kind() {
-        return TaskKind.SINGLE_CLASSIFICATION;
-    }
-
-    @Override
-    public DataDirs.Kind dataKind() {
-        return DataDirs.Kind.GLUE;
-    }
-
-    @Override
-    public int defaultMaxLength() {
-        return 16;
-    }
-
-    @Override
-    public List<String> labels() {
-        return List.of("bad", "good");
-    }
-
-    @Override
-    public List<String> metricNames() {
-        return List.of("accuracy");
+    /** The task; the registry makes it from its services line. */
+    public ToyTask() {
+        super(new TaskInfo(NAME, 1, TaskKind.SINGLE_CLASSIFICATION, DataDirs.Kind.GLUE, 16), List.of("bad", "good"),
+                List.of("accuracy"));
     }
 
     @Override

@@ -21,48 +21,15 @@ public final class GlueTsvTask extends SequenceTask {
 
     /** The task {@code glue} describes. */
     public GlueTsvTask(GlueTask glue) {
+        super(new TaskInfo(glue.name(), 1, glue.regression() ? TaskKind.REGRESSION
+                        : glue.pair() ? TaskKind.PAIR_CLASSIFICATION : TaskKind.SINGLE_CLASSIFICATION,
+                DataDirs.Kind.GLUE, 128), glue.regression() ? List.of("score") : glue.labels(), glue.metrics());
         this.glue = glue;
     }
 
     /** The GLUE description: directory, splits, layout, labels, metrics. */
     public GlueTask glue() {
         return glue;
-    }
-
-    @Override
-    public String name() {
-        return glue.name();
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public TaskKind kind() {
-        return glue.regression() ? TaskKind.REGRESSION
-                : glue.pair() ? TaskKind.PAIR_CLASSIFICATION : TaskKind.SINGLE_CLASSIFICATION;
-    }
-
-    @Override
-    public DataDirs.Kind dataKind() {
-        return DataDirs.Kind.GLUE;
-    }
-
-    @Override
-    public int defaultMaxLength() {
-        return 128;
-    }
-
-    @Override
-    public List<String> labels() {
-        return glue.regression() ? List.of("score") : glue.labels();
-    }
-
-    @Override
-    public List<String> metricNames() {
-        return glue.metrics();
     }
 
     @Override

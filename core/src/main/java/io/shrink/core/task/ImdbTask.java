@@ -18,39 +18,9 @@ public final class ImdbTask extends SequenceTask {
     /** The task's name. */
     public static final String NAME = "imdb";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public TaskKind kind() {
-        return TaskKind.LONG_DOCUMENT;
-    }
-
-    @Override
-    public DataDirs.Kind dataKind() {
-        return DataDirs.Kind.IMDB;
-    }
-
-    @Override
-    public int defaultMaxLength() {
-        return 256;
-    }
-
-    @Override
-    public List<String> labels() {
-        return ImdbReader.LABELS;
-    }
-
-    @Override
-    public List<String> metricNames() {
-        return List.of("accuracy");
+    /** The task as shrink registers it. */
+    public ImdbTask() {
+        super(new TaskInfo(NAME, 1, TaskKind.LONG_DOCUMENT, DataDirs.Kind.IMDB, 256), ImdbReader.LABELS, List.of("accuracy"));
     }
 
     @Override

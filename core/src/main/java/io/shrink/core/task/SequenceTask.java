@@ -13,11 +13,32 @@ import java.util.List;
  * subclass says how its files are read ({@link #read}); features, training, scoring and comparison are shared.
  */
 public abstract class SequenceTask implements Task {
+    private final TaskInfo info;
+    private final List<String> labels;
+    private final List<String> metricNames;
+
+    /**
+     * A task described by {@code info}, with its label strings in class-index order (a single name for
+     * regression) and its metric names as {@link Metrics} knows them, the first reported first.
+     */
+    protected SequenceTask(TaskInfo info, List<String> labels, List<String> metricNames) {
+        this.info = info;
+        this.labels = List.copyOf(labels);
+        this.metricNames = List.copyOf(metricNames);
+    }
+
+    @Override
+    public TaskInfo info() {
+        return info;
+    }
+
     /** Reads the evaluation sets, and the training split when {@code withTrain}; {@code dir} as the user gave it. */
     protected abstract SequenceData read(Path dir, boolean withTrain);
 
     /** The label strings in class-index order; a single name for regression. */
-    public abstract List<String> labels();
+    public List<String> labels() {
+        return labels;
+    }
 
     /** Whether the task is a regression. */
     public boolean regression() {
@@ -25,7 +46,9 @@ public abstract class SequenceTask implements Task {
     }
 
     /** The metric names, as {@link Metrics} knows them; the first is the one reported first. */
-    public abstract List<String> metricNames();
+    public List<String> metricNames() {
+        return metricNames;
+    }
 
     @Override
     public HeadConfig head(String pooling) {

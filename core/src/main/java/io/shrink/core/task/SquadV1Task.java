@@ -17,30 +17,11 @@ import java.util.function.Function;
 public final class SquadV1Task implements Task {
     /** The task's name. */
     public static final String NAME = "squad";
+    private static final TaskInfo INFO = new TaskInfo(NAME, 1, TaskKind.EXTRACTIVE_QA, DataDirs.Kind.SQUAD, 384);
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int version() {
-        return 1;
-    }
-
-    @Override
-    public TaskKind kind() {
-        return TaskKind.EXTRACTIVE_QA;
-    }
-
-    @Override
-    public DataDirs.Kind dataKind() {
-        return DataDirs.Kind.SQUAD;
-    }
-
-    @Override
-    public int defaultMaxLength() {
-        return 384;
+    public TaskInfo info() {
+        return INFO;
     }
 
     @Override

@@ -14,20 +14,33 @@ import java.util.Map;
  * {@code compare} only ever talk to this interface.
  */
 public interface Task {
+    /** The task's name, version, shape, data directory and default input length. */
+    TaskInfo info();
+
     /** The short lower-case name users type, e.g. {@code sst2}. */
-    String name();
+    default String name() {
+        return info().name();
+    }
 
     /** The version of the task's data handling and scoring; bumped when a change could move its numbers. */
-    int version();
+    default int version() {
+        return info().version();
+    }
 
     /** What the examples are and what a model predicts. */
-    TaskKind kind();
+    default TaskKind kind() {
+        return info().kind();
+    }
 
     /** Which data directory holds the task's files (option and environment variable). */
-    DataDirs.Kind dataKind();
+    default DataDirs.Kind dataKind() {
+        return info().dataKind();
+    }
 
     /** The longest input in tokens when the user gives none: 128 for GLUE, 256 for IMDb, 384 for SQuAD. */
-    int defaultMaxLength();
+    default int defaultMaxLength() {
+        return info().defaultMaxLength();
+    }
 
     /** The head a model needs for the task, pooling the way {@code pooling} names. */
     HeadConfig head(String pooling);
