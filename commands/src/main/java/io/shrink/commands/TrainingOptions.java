@@ -5,6 +5,8 @@ import io.shrink.core.train.TrainOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.Map;
+
 /**
  * The optimisation, checkpointing and run-directory options shared by {@code fine-tune} and {@code distill}; the
  * learning rate defaults to 2e-5 (fine-tuning; distill names {@link DistillLearningRate} for its 5e-5).
@@ -63,10 +65,10 @@ public final class TrainingOptions {
     @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    /** Makes {@code --lr} default to 5e-5, as DistilBERT's distillation. */
+    /** Makes {@code --lr} default to 5e-5, distill's learning rate. */
     static final class DistillLearningRate extends OptionDefaults {
         DistillLearningRate() {
-            super(java.util.Map.of("--lr", "5e-5"));
+            super(Map.of("--lr", "5e-5"));
         }
     }
 
