@@ -668,7 +668,7 @@ function _picocli_shrink_evaluate() {
 
   local commands=""
   local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-examples' '--max-length' '--bootstrap' '--seed' '--eval-articles' '--out' '--registry'"
+  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-examples' '--max-length' '--bootstrap' '--seed' '--eval-articles' '--run-dir' '--out' '--registry'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -709,7 +709,7 @@ function _picocli_shrink_evaluate() {
     '--eval-articles')
       return
       ;;
-    '--out')
+    '--run-dir'|'--out')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
@@ -740,7 +740,7 @@ function _picocli_shrink_compare() {
 
   local commands=""
   local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--vs' '--bootstrap' '--seed' '--out' '--registry'"
+  local arg_opts="'--vs' '--bootstrap' '--seed' '--run-dir' '--out' '--registry'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -757,7 +757,7 @@ function _picocli_shrink_compare() {
     '--seed')
       return
       ;;
-    '--out')
+    '--run-dir'|'--out')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
@@ -795,7 +795,7 @@ function _picocli_shrink_benchmark() {
 
   local commands=""
   local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--batch' '--seq' '--duration' '--iterations' '--warmup' '--rounds' '--threads' '--baseline' '--seed' '--compare' '--out' '--registry'"
+  local arg_opts="'--batch' '--seq' '--duration' '--iterations' '--warmup' '--rounds' '--threads' '--baseline' '--seed' '--compare' '--run-dir' '--out' '--registry'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -833,7 +833,7 @@ function _picocli_shrink_benchmark() {
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
-    '--out')
+    '--run-dir'|'--out')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files

@@ -64,28 +64,23 @@ public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--baseline", paramLabel = "ID", description = "Model the speed-ups are relative to (default: the first).")
     String baseline;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the random token ids (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SeedOption seed;
 
     @Option(names = "--compare", paramLabel = "RESULT.json",
             description = "An earlier benchmark result: flags a different machine or stack, prints throughput ratios.")
     Path compare;
 
-    @Option(names = "--out", paramLabel = "DIR",
-            description = "Run folder: the result goes to DIR/result.json (default: $SHRINK_RESULTS/<run-id>, else results/runs/<run-id>).")
-    Path out;
-
-    @Option(names = "--json", description = "Print the result JSON instead of the table.")
-    boolean json;
+    @Mixin
+    RunOutputOptions output;
 
     @Override
     public Integer call() {
         Output o = context.output();
         BenchmarkOptions options = new BenchmarkOptions(models, baseline, batches, seqs, warmup, duration, iterations,
-                rounds, threads, seed, compare);
-        BenchmarkReport r = new BenchmarkService(context.models())
-                .run(options, out, o::progress);
-        if (json) {
+                rounds, threads, seed.seed, compare);
+        BenchmarkReport r = new BenchmarkService(context.models()).run(options, output.dir(), o::progress);
+        if (output.json()) {
             o.json(r.result());
         } else {
             print(o, r);

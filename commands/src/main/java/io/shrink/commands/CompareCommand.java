@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 
 /** {@code shrink compare}: is run A really better than run B? A paired bootstrap over their per-example predictions. */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = SeedOption.Zero.class,
         header = "Compare two runs on the same examples with a paired bootstrap of every metric.",
         description = {"Reads predictions.jsonl of two evaluate, fine-tune or distill runs of the same task (a GLUE task,",
                 "imdb or squad) and, for each of the task's metrics, reports A, B, the difference A - B with its 95%%",
@@ -44,17 +45,14 @@ public final class CompareCommand implements Callable<Integer> {
             description = "The runs of group B (e.g. the same model trained with other seeds).")
     List<Path> vs;
 
-    @Option(names = "--bootstrap", defaultValue = "1000", description = "Paired resamples (default: ${DEFAULT-VALUE}).")
-    int bootstrap;
+    @Mixin
+    BootstrapOption bootstrap;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the resamples (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SeedOption seed;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: results/runs/<run-id>).")
-    Path out;
-
-    @Option(names = "--json", description = "Print the result as JSON.")
-    boolean json;
+    @Mixin
+    RunOutputOptions output;
 
     @Override
     public Integer call() {
@@ -68,9 +66,9 @@ public final class CompareCommand implements Callable<Integer> {
             a = List.of(runs.get(0));
             b = List.of(runs.get(1));
         }
-        RunResult r = new CompareService().run(new CompareRequest(a, b, bootstrap, seed, out));
+        RunResult r = new CompareService().run(new CompareRequest(a, b, bootstrap.bootstrap, seed.seed, output.dir()));
         Output o = context.output();
-        if (json) {
+        if (output.json()) {
             o.json(r);
             return 0;
         }
@@ -80,7 +78,7 @@ public final class CompareCommand implements Callable<Integer> {
         o.println("B: " + describe(details.get("b")));
         o.println(String.format(Locale.ROOT, "%s, %s examples, %s %s resamples (seed %d)", r.task(),
                 details.get("examples"), details.get("resamples"), groups ? "two-level (runs and examples)" : "paired",
-                seed));
+                seed.seed));
         o.println(String.format(Locale.ROOT, "  %-22s %9s %9s %9s  %-22s %s", "metric", groups ? "mean A" : "A",
                 groups ? "mean B" : "B", "A - B", "95% interval", "A better in"));
         @SuppressWarnings("unchecked")

@@ -43,14 +43,14 @@ public final class CompressCommand implements Callable<Integer> {
     @Option(names = "--id", required = true, paramLabel = "ID", description = "Registry id of the new model.")
     String id;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for anything random (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SeedOption seed;
 
-    @Option(names = {"-f", "--force"}, description = "Replace an existing model with the same id.")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
-    @Option(names = "--json", description = "Print the new registry entry and the method's report as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     /** The registry's method names, for help and completion. */
     static final class MethodNames implements Iterable<String> {
@@ -71,9 +71,9 @@ public final class CompressCommand implements Callable<Integer> {
             values.put(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
         }
         CompressService.Result r = new CompressService(context.models())
-                .run(new CompressRequest(model, method, values, id, force, seed, "compress"));
+                .run(new CompressRequest(model, method, values, id, force.force, seed.seed, "compress"));
         Output out = context.output();
-        if (json) {
+        if (json.json) {
             Map<String, Object> both = new LinkedHashMap<>();
             both.put("model", r.entry());
             both.put("report", r.report());

@@ -8,7 +8,6 @@ import io.shrink.core.compress.layers.StudentInit;
 import io.shrink.core.results.RunResult;
 import io.shrink.core.task.DataOptions;
 import io.shrink.core.task.FeatureOptions;
-import io.shrink.core.train.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,6 +19,7 @@ import java.util.concurrent.Callable;
 
 /** {@code shrink distill}: knowledge distillation of a registry teacher into a smaller student. */
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = TrainingOptions.DistillLearningRate.class,
         header = "Distil a teacher into a smaller student (DistilBERT's triple loss); the student lands in the registry.",
         description = {"General distillation (--corpus, no --task): masked-LM distillation on raw text through the",
                 "teacher's MLM head, with the released DistilBERT losses: soft-target CE 5.0 at T=2 (x T^2, over every",
@@ -127,38 +127,27 @@ public final class DistillCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
-    @Option(names = "--lr", defaultValue = "5e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = 128 (IMDb 256, SQuAD 384) or the teacher's positions if fewer.")
-    int maxLength;
+    @Mixin
+    MaxLengthOption maxLength;
 
     @Mixin
     SquadOptions squad;
 
-    @Option(names = "--head-tail", description = "IMDb: long reviews keep their first quarter and last three quarters.")
-    boolean headTail;
-
-    @Option(names = "--max-train-examples", defaultValue = "0", description = "Task: train on a seeded sample of at most N examples, 0 = all.")
-    int maxTrain;
-
-    @Option(names = "--max-eval-examples", defaultValue = "0", description = "Task: evaluate on a seeded sample of at most N examples per set, 0 = all.")
-    int maxEval;
+    @Mixin
+    TaskDataOptions taskData;
 
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Teacher-output cache (default: <registry>/cache/teacher).")
     Path cacheDir;
 
-    @Option(names = {"-f", "--force"}, description = "Replace an existing registry model with the same id.")
-    boolean force;
+    @Mixin
+    ForceOption force;
 
-    @Option(names = "--json", description = "Print the result as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
-        if (training.resume && training.runDir == null) {
-            throw context.usage("--resume needs --run-dir of the interrupted run");
-        }
+        training.checkResume(context);
         boolean general = task == null || task.equalsIgnoreCase("general");
         if (general && corpus == null) {
             throw context.usage("general distillation needs --corpus (or give --task for task distillation)");
@@ -166,18 +155,18 @@ public final class DistillCommand implements Callable<Integer> {
         if (!general && corpus != null) {
             throw context.usage("--corpus is for general distillation; drop it or --task");
         }
-        TrainOptions train = training.toOptions(lr);
         LossWeights weights = LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard,
                 temperature, ceMaskedOnly, cosLayers);
         DistillRequest request = new DistillRequest(teacher,
                 new DistillRequest.Student(student, layers, dropTokenTypes, hidden, heads, ffn, init),
                 general ? null : task, new DistillRequest.Corpus(corpus, maxDocuments, evalChunks),
-                new DataOptions(general ? null : data.forTask(task), maxTrain, maxEval, squad.trainArticles, squad.evalArticles),
-                new FeatureOptions(maxLength, headTail, squad.docStride, squad.maxQueryLength), weights, train,
-                training.runOptions(), id, force, cacheDir);
+                new DataOptions(general ? null : data.forTask(task), taskData.maxTrain, taskData.maxEval,
+                        squad.trainArticles, squad.evalArticles),
+                new FeatureOptions(maxLength.maxLength, taskData.headTail, squad.docStride, squad.maxQueryLength),
+                weights, training.toOptions(), training.runOptions(), id, force.force, cacheDir);
         RunResult r = new DistillService(context.models()).run(request, context.progress());
         Output out = context.output();
-        if (json) {
+        if (json.json) {
             out.json(r);
         } else if (r.paused()) {
             out.pausedRun(r);

@@ -9,11 +9,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code shrink evaluate}: official metrics with bootstrap intervals, per-example predictions, a result file. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = SeedOption.Zero.class,
         header = "Score a fine-tuned model with the task's official metrics and 95%% bootstrap intervals.",
         description = {"Metrics as GLUE defines them (CoLA MCC; STS-B Pearson/Spearman; MRPC and QQP F1 and accuracy;",
                 "MNLI matched/mismatched accuracy; accuracy elsewhere), IMDb accuracy. --task glue evaluates every GLUE",
@@ -39,31 +39,29 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--max-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, 0 = all.")
     int maxExamples;
 
-    @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = as fine-tuned (default: ${DEFAULT-VALUE}).")
-    int maxLength;
+    @Mixin
+    MaxLengthOption maxLength;
 
-    @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples for 95%% intervals, 0 = none (default: ${DEFAULT-VALUE}).")
-    int bootstrap;
+    @Mixin
+    BootstrapOption bootstrap;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the sample and the bootstrap (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SeedOption seed;
 
     @Option(names = "--eval-articles", paramLabel = "FROM-TO", description = "SQuAD: evaluate on these dev-set articles, e.g. 40-47 (default: all).")
     String evalArticles;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: results/runs/<run-id>).")
-    Path out;
-
-    @Option(names = "--json", description = "Print the result as JSON.")
-    boolean json;
+    @Mixin
+    RunOutputOptions output;
 
     @Override
     public Integer call() {
-        EvaluateRequest request = new EvaluateRequest(model, task, new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles), maxLength,
-                bootstrap, seed, out);
+        EvaluateRequest request = new EvaluateRequest(model, task,
+                new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles), maxLength.maxLength,
+                bootstrap.bootstrap, seed.seed, output.dir());
         RunResult r = new EvaluateService(context.models()).run(request, context.progress());
         Output o = context.output();
-        if (json) {
+        if (output.json()) {
             o.json(r);
         } else {
             Formats.metrics(r).forEach(o::println);

@@ -5,13 +5,11 @@ import io.shrink.core.finetune.FineTuneService;
 import io.shrink.core.results.RunResult;
 import io.shrink.core.task.DataOptions;
 import io.shrink.core.task.FeatureOptions;
-import io.shrink.core.train.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -51,42 +49,32 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
-    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--max-length", defaultValue = "0", description = "Longest input in tokens, 0 = the task's default: 128, SQuAD 384, IMDb 256.")
-    int maxLength;
+    @Mixin
+    MaxLengthOption maxLength;
 
     @Mixin
     SquadOptions squad;
 
-    @Option(names = "--head-tail", description = "Long single texts keep their first quarter and last three quarters (IMDb).")
-    boolean headTail;
+    @Mixin
+    TaskDataOptions taskData;
 
-    @Option(names = "--max-train-examples", defaultValue = "0", description = "Train on a seeded sample of at most N examples, 0 = all.")
-    int maxTrain;
+    @Mixin
+    ForceOption force;
 
-    @Option(names = "--max-eval-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, 0 = all.")
-    int maxEval;
-
-    @Option(names = {"-f", "--force"}, description = "Replace an existing registry model with the same id.")
-    boolean force;
-
-    @Option(names = "--json", description = "Print the result as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
-        if (training.resume && training.runDir == null) {
-            throw context.usage("--resume needs --run-dir of the interrupted run");
-        }
-        TrainOptions train = training.toOptions(lr);
-        FineTuneRequest request = new FineTuneRequest(model, task, id, force,
-                new DataOptions(data.forTask(task), maxTrain, maxEval, squad.trainArticles, squad.evalArticles),
-                new FeatureOptions(maxLength, headTail, squad.docStride, squad.maxQueryLength), train, training.runOptions());
+        training.checkResume(context);
+        FineTuneRequest request = new FineTuneRequest(model, task, id, force.force,
+                new DataOptions(data.forTask(task), taskData.maxTrain, taskData.maxEval, squad.trainArticles,
+                        squad.evalArticles),
+                new FeatureOptions(maxLength.maxLength, taskData.headTail, squad.docStride, squad.maxQueryLength),
+                training.toOptions(), training.runOptions());
         RunResult r = new FineTuneService(context.models()).run(request, context.progress());
         Output out = context.output();
-        if (json) {
+        if (json.json) {
             out.json(r);
         } else if (r.paused()) {
             out.pausedRun(r);

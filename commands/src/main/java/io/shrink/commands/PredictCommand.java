@@ -37,8 +37,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "5", description = "Candidates per [MASK] (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--json", description = "Print JSON for scripts.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
@@ -47,7 +47,7 @@ public final class PredictCommand implements Callable<Integer> {
         }
         List<Prediction> predictions = context.models().predict(model, texts, topK);
         Output out = context.output();
-        if (json) {
+        if (json.json) {
             out.json(predictions);
             return 0;
         }

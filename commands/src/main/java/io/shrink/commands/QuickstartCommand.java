@@ -4,7 +4,6 @@ import io.shrink.core.infer.Prediction;
 import io.shrink.core.models.Quickstart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
@@ -18,14 +17,14 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Mixin
     CommandContext context;
 
-    @Option(names = "--json", description = "Print JSON for scripts.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
         Output out = context.output();
         Quickstart.Result r = context.models().quickstart(out::progress);
-        if (json) {
+        if (json.json) {
             out.json(r);
             return 0;
         }

@@ -3,11 +3,15 @@ package io.shrink.commands;
 import io.shrink.core.train.RunOptions;
 import io.shrink.core.train.Keep;
 import io.shrink.core.train.TrainOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
+import java.util.Map;
 
-/** The optimisation, checkpointing and run-directory options shared by {@code fine-tune} and {@code distill}. */
+/**
+ * The optimisation, checkpointing and run-directory options shared by {@code fine-tune} and {@code distill}; the
+ * learning rate defaults to 2e-5 (fine-tuning; distill names {@link DistillLearningRate} for its 5e-5).
+ */
 public final class TrainingOptions {
     @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -30,8 +34,8 @@ public final class TrainingOptions {
     @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps, 0 = epochs decide (default: ${DEFAULT-VALUE}).")
     int maxSteps;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for data order, dropout, masking and new weights (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SeedOption seed;
 
     @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps, 0 = each epoch (default: ${DEFAULT-VALUE}).")
     int evalEvery;
@@ -46,11 +50,11 @@ public final class TrainingOptions {
             description = "Weights that land in the registry (${COMPLETION-CANDIDATES}): best, those of the best evaluation; last, the end of training (Hugging Face Trainer's default; no choice made on the dev set) (default: ${DEFAULT-VALUE}).")
     Keep keep;
 
-    @Option(names = "--bootstrap", defaultValue = "1000", description = "Bootstrap resamples for the final 95%% intervals, 0 = none (default: ${DEFAULT-VALUE}).")
-    int bootstrap;
+    @Mixin
+    BootstrapOption bootstrap;
 
-    @Option(names = {"--run-dir", "--out"}, paramLabel = "DIR", description = "Run directory: checkpoints, result.json, predictions.jsonl (default: results/runs/<run-id>).")
-    Path runDir;
+    @Mixin
+    RunDirOption runDir;
 
     @Option(names = "--resume", description = "Continue the interrupted run in --run-dir.")
     boolean resume;
@@ -59,14 +63,31 @@ public final class TrainingOptions {
             description = "Take at most this many optimizer steps now, then pause with a checkpoint (continue with --resume).")
     int stopAfter;
 
-    /** The run directory, resume, pause and bootstrap settings. */
-    RunOptions runOptions() {
-        return new RunOptions(runDir, resume, stopAfter, bootstrap);
+    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    /** Makes {@code --lr} default to 5e-5, distill's learning rate. */
+    static final class DistillLearningRate extends OptionDefaults {
+        DistillLearningRate() {
+            super(Map.of("--lr", "5e-5"));
+        }
     }
 
-    /** The optimisation settings with the command's learning rate. */
-    TrainOptions toOptions(double learningRate) {
-        return new TrainOptions(learningRate, weightDecay, warmup, epochs, maxSteps, batchSize, gradAccum, maxGradNorm,
-                seed, evalEvery, checkpointEvery, logEvery, keep == Keep.LAST);
+    /** A usage error unless --resume comes with the --run-dir of the run it continues. */
+    void checkResume(CommandContext context) {
+        if (resume && runDir.dir == null) {
+            throw context.usage("--resume needs --run-dir of the interrupted run");
+        }
+    }
+
+    /** The run directory, resume, pause and bootstrap settings. */
+    RunOptions runOptions() {
+        return new RunOptions(runDir.dir, resume, stopAfter, bootstrap.bootstrap);
+    }
+
+    /** The optimisation settings. */
+    TrainOptions toOptions() {
+        return new TrainOptions(lr, weightDecay, warmup, epochs, maxSteps, batchSize, gradAccum, maxGradNorm,
+                seed.seed, evalEvery, checkpointEvery, logEvery, keep == Keep.LAST);
     }
 }

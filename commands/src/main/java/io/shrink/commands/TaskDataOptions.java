@@ -1,0 +1,15 @@
+package io.shrink.commands;
+
+import picocli.CommandLine.Option;
+
+/** How much of a task's data a training run uses, shared by {@code fine-tune} and task {@code distill}. */
+public final class TaskDataOptions {
+    @Option(names = "--head-tail", description = "Long single texts keep their first quarter and last three quarters (IMDb).")
+    boolean headTail;
+
+    @Option(names = "--max-train-examples", defaultValue = "0", description = "Train on a seeded sample of at most N examples, 0 = all.")
+    int maxTrain;
+
+    @Option(names = "--max-eval-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, 0 = all.")
+    int maxEval;
+}
