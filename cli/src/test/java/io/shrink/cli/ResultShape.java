@@ -28,6 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sequence lengths, ...; all values merged). Types are {@code object}, {@code array}, {@code string},
  * {@code integer}, {@code number} (with a fraction), {@code boolean} and {@code null}, joined by {@code |} where a
  * path holds several. A key that only some of the merged objects have is marked {@code (optional)}.
+ *
+ * <p>After a deliberate change of the schema (and a bump of {@code RunResult.SCHEMA_VERSION}), regenerate the
+ * golden files with {@code mvn -o -B -pl core,commands,cli -am verify -Dtest=NoSuchTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='FineTuneCliIT,DistillCliIT,BenchmarkCliIT'
+ * -Dshrink.updateGolden=true}.
  */
 final class ResultShape {
     static final ObjectMapper JSON = new ObjectMapper();
