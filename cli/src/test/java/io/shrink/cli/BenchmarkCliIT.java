@@ -69,6 +69,13 @@ class BenchmarkCliIT {
         assertTrue(table.out().contains("matmul peak") && table.out().contains("result: "), table.toString());
         assertTrue(table.out().contains("vs " + result.runId()), table.toString());
         assertTrue(table.out().contains("threads: 1 vs"), "threads differ from the compared run: " + table);
+
+        ResultShape.assertMatchesGolden("benchmark", file);
+        Path compared;
+        try (Stream<Path> s = Files.list(runs)) {
+            compared = s.filter(dir -> !dir.equals(file.getParent())).findFirst().orElseThrow().resolve(Results.RESULT_FILE);
+        }
+        ResultShape.assertMatchesGolden("benchmark-compare", compared);
     }
 
     @Test

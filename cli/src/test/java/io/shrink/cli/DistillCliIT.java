@@ -107,6 +107,8 @@ class DistillCliIT {
         assertEquals(3, noCorpus.code(), noCorpus.toString());
         Shrink.Run taskTeacherGeneral = Shrink.run(reg, "-q", "distill", "tiny-sst2", "--corpus", glue.resolve("SST-2/train.tsv").toString());
         assertEquals(2, taskTeacherGeneral.code(), taskTeacherGeneral.toString());
+
+        ResultShape.assertMatchesGolden("distill", tmp.resolve("a/result.json"));
     }
 
     @Test
@@ -178,6 +180,9 @@ class DistillCliIT {
         assertEquals(6, Files.readAllLines(tmp.resolve("d/predictions.jsonl")).size(), "one prediction per evaluation question");
         Shrink.Run wrongTeacher = Shrink.run(reg, concat(new String[] {"-q", "distill", "tiny", "--task", "squad"}, windows));
         assertEquals(2, wrongTeacher.code(), wrongTeacher.toString());
+
+        ResultShape.assertMatchesGolden("fine-tune-squad", tmp.resolve("ft/result.json"));
+        ResultShape.assertMatchesGolden("distill-squad", tmp.resolve("d/result.json"));
     }
 
     @Test
@@ -233,5 +238,7 @@ class DistillCliIT {
         assertTrue(Files.readString(tmp.resolve("exported/config.json")).contains("\"distilbert\""));
         Shrink.Run predict = Shrink.run(reg, "predict", "tiny-general", "the cat sat on the [MASK].");
         assertEquals(0, predict.code(), "the distilled student is a usable MLM: " + predict);
+
+        ResultShape.assertMatchesGolden("distill-general", tmp.resolve("g/result.json"));
     }
 }

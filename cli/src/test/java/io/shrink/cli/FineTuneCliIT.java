@@ -124,6 +124,12 @@ class FineTuneCliIT {
         Shrink.Run badLabel = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--id", "x");
         assertEquals(3, badLabel.code(), badLabel.toString());
         assertTrue(badLabel.err().contains("train.tsv:2"), badLabel.err());
+
+        ResultShape.assertMatchesGolden("fine-tune", tmp.resolve("a/result.json"));
+        ResultShape.assertMatchesGolden("evaluate", tmp.resolve("eval/result.json"));
+        ResultShape.assertMatchesGolden("evaluate-glue", tmp.resolve("glue-eval/result.json"));
+        ResultShape.assertMatchesGolden("compare", tmp.resolve("compare/result.json"));
+        ResultShape.assertMatchesGolden("compare-groups", tmp.resolve("compare-groups/result.json"));
     }
 
     static String[] concat(String[] a, String... b) {

@@ -77,8 +77,51 @@ class GoldenFilesTest {
         }
         if (!Files.isRegularFile(golden)) {
             problems.add("missing golden file " + golden + " (run with -Dshrink.updateGolden=true)");
-        } else if (!Files.readString(golden, StandardCharsets.UTF_8).equals(normalised)) {
-            problems.add(golden + " differs from the current output (regenerate with -Dshrink.updateGolden=true if intended)");
+        } else {
+            String expected = Files.readString(golden, StandardCharsets.UTF_8);
+            if (!expected.equals(normalised)) {
+                problems.add(golden + " differs from the current output (regenerate with -Dshrink.updateGolden=true if intended)"
+                        + "\n" + diff(expected, normalised));
+            }
         }
+    }
+
+    /** The lines that differ, {@code -} for the golden file's and {@code +} for the current output's, at most 40. */
+    static String diff(String expected, String actual) {
+        String[] a = expected.split("\n", -1);
+        String[] b = actual.split("\n", -1);
+        if ((long) a.length * b.length > 4_000_000L) {
+            int i = 0;
+            while (i < a.length && i < b.length && a[i].equals(b[i])) {
+                i++;
+            }
+            return "  first difference at line " + (i + 1) + ":\n  - " + (i < a.length ? a[i] : "(end)")
+                    + "\n  + " + (i < b.length ? b[i] : "(end)");
+        }
+        int[][] common = new int[a.length + 1][b.length + 1];
+        for (int i = a.length - 1; i >= 0; i--) {
+            for (int j = b.length - 1; j >= 0; j--) {
+                common[i][j] = a[i].equals(b[j]) ? common[i + 1][j + 1] + 1 : Math.max(common[i + 1][j], common[i][j + 1]);
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        int i = 0;
+        int j = 0;
+        while (i < a.length || j < b.length) {
+            if (i < a.length && j < b.length && a[i].equals(b[j])) {
+                i++;
+                j++;
+            } else if (i < a.length && (j == b.length || common[i + 1][j] >= common[i][j + 1])) {
+                lines.add("  - " + a[i++]);
+            } else {
+                lines.add("  + " + b[j++]);
+            }
+        }
+        if (lines.size() > 40) {
+            int more = lines.size() - 40;
+            lines = new ArrayList<>(lines.subList(0, 40));
+            lines.add("  ... " + more + " more");
+        }
+        return String.join("\n", lines);
     }
 }
