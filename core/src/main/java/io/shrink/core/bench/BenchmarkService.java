@@ -142,7 +142,7 @@ public final class BenchmarkService {
             details.put("compare", comparison);
         }
         List<RunResult.ModelRef> refs = entries.stream()
-                .map(e -> new RunResult.ModelRef(e.id(), e.contentSha256(), e.family(), e.parameters())).toList();
+                .map(e -> e.ref()).toList();
         RunResult result = new RunResult(RunResult.SCHEMA_VERSION, runId, "benchmark", refs, null, metrics(cases, peak),
                 new RunResult.Timings(started.toString(), finished.toString(),
                         (finished.toEpochMilli() - started.toEpochMilli()) / 1000.0, phases),

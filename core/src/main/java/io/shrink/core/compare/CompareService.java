@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.eval.Metric;
 import io.shrink.core.eval.PairedBootstrap;
+import io.shrink.core.results.Provenance;
+import io.shrink.core.results.Results;
+import io.shrink.core.results.RunResult;
 import io.shrink.core.task.PredictionMetric;
 import io.shrink.core.task.Predictions;
 import io.shrink.core.task.Task;
 import io.shrink.core.task.Tasks;
-import io.shrink.core.results.Provenance;
-import io.shrink.core.results.Results;
-import io.shrink.core.results.RunResult;
 import io.shrink.core.util.Json;
 import org.apache.commons.math3.stat.descriptive.moment.StandardDeviation;
 

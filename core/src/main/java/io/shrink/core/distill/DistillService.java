@@ -198,9 +198,8 @@ public final class DistillService {
             details.put("teacherParameters", teacher.parameterCount());
             details.put("studentParameters", best.parameterCount());
             RunResult result = new RunResult(RunResult.SCHEMA_VERSION, runId, "distill",
-                    List.of(new RunResult.ModelRef(stored.id(), stored.contentSha256(), stored.family(), stored.parameters()),
-                            new RunResult.ModelRef(teacherEntry.id(), teacherEntry.contentSha256(), teacherEntry.family(),
-                                    teacherEntry.parameters())),
+                    List.of(stored.ref(),
+                            teacherEntry.ref()),
                     job.name(), studentEval.metrics(),
                     new RunResult.Timings(started.truncatedTo(ChronoUnit.SECONDS).toString(),
                             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), (System.nanoTime() - t0) / 1e9, phases),

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.shrink.core.task.Features;
 import io.shrink.core.model.Encoder;
+import io.shrink.core.task.Features;
 import io.shrink.core.train.Losses;
 import io.shrink.core.train.Trainer;
 

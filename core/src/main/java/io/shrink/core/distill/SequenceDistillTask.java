@@ -4,12 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.shrink.core.data.Example;
+import io.shrink.core.model.Encoder;
+import io.shrink.core.task.BucketedTraining;
 import io.shrink.core.task.Features;
 import io.shrink.core.task.SequenceData;
 import io.shrink.core.task.SequenceEvaluator;
+import io.shrink.core.task.SequenceTraining;
 import io.shrink.core.task.TaskScores;
-import io.shrink.core.model.Encoder;
 import io.shrink.core.train.Losses;
 import io.shrink.core.train.Trainer;
 
@@ -22,12 +23,9 @@ import java.util.TreeMap;
  * softened outputs (read from the {@link TeacherCache}) and the gold labels, plus any state losses, for
  * which the teacher runs alongside without gradients.
  */
-final class SequenceDistillTask implements Trainer.Task<List<Features.Feature>> {
+final class SequenceDistillTask extends BucketedTraining<Features.Feature> {
     private final SequenceData data;
-    private final List<Features.Feature> train;
     private final Map<String, List<Features.Feature>> eval;
-    private final int batchSize;
-    private final long seed;
     private final LossWeights w;
     private final float[][] teacherTargets;
     private final Encoder teacher;
@@ -41,25 +39,13 @@ final class SequenceDistillTask implements Trainer.Task<List<Features.Feature>> 
     SequenceDistillTask(SequenceData data, List<Features.Feature> train, Map<String, List<Features.Feature>> eval,
                         int batchSize, long seed, LossWeights w, float[][] teacherTargets, Encoder teacher,
                         List<int[]> layerMap) {
+        super(train, f -> f.ids().length, batchSize, seed);
         this.data = data;
-        this.train = train;
         this.eval = eval;
-        this.batchSize = batchSize;
-        this.seed = seed;
         this.w = w;
         this.teacherTargets = teacherTargets;
         this.teacher = teacher;
         this.states = new StateLosses(w, layerMap);
-    }
-
-    @Override
-    public List<List<Features.Feature>> batches(int epoch) {
-        return Features.bucketedBatches(train, batchSize, seed, epoch);
-    }
-
-    @Override
-    public int size(List<Features.Feature> batch) {
-        return batch.size();
     }
 
     @Override
@@ -81,21 +67,7 @@ final class SequenceDistillTask implements Trainer.Task<List<Features.Feature>> 
             total = total.add(states.term(LossWeights.softTermName(data.regression()), soft, w.ce()));
         }
         if (w.hard() > 0) {
-            List<Example> examples = data.train();
-            NDArray hard;
-            if (data.regression()) {
-                float[] targets = new float[b];
-                for (int i = 0; i < b; i++) {
-                    targets[i] = (float) examples.get(batch.get(i).example()).target();
-                }
-                hard = Losses.meanSquaredError(out, step.create(targets, new Shape(b)));
-            } else {
-                long[] labels = new long[b];
-                for (int i = 0; i < b; i++) {
-                    labels[i] = examples.get(batch.get(i).example()).label();
-                }
-                hard = Losses.crossEntropy(out, step.create(labels));
-            }
+            NDArray hard = SequenceTraining.goldLoss(data, out, batch, step);
             total = total.add(states.term("hard", hard, w.hard()));
         }
         if (w.needsTeacherStates()) {

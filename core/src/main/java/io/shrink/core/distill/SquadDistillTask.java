@@ -6,12 +6,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.shrink.core.data.SquadDataset;
-import io.shrink.core.task.Features;
-import io.shrink.core.task.SquadFeatures;
-import io.shrink.core.task.SquadTraining;
 import io.shrink.core.infer.FastEncoder;
 import io.shrink.core.model.Encoder;
-import io.shrink.core.train.Losses;
+import io.shrink.core.task.BucketedTraining;
+import io.shrink.core.task.SquadFeatures;
+import io.shrink.core.task.SquadTraining;
 import io.shrink.core.train.PassProgress;
 import io.shrink.core.train.Progress;
 import io.shrink.core.train.Trainer;
@@ -25,14 +24,11 @@ import java.util.TreeMap;
  * teacher's softened start and end distributions over each window (read from the {@link TeacherCache}) and
  * the gold answer positions, plus any state losses.
  */
-final class SquadDistillTask implements Trainer.Task<List<SquadFeatures.Window>> {
+final class SquadDistillTask extends BucketedTraining<SquadFeatures.Window> {
     /** Windows per batch of the teacher's pass over the training set (inference only, so independent of training). */
     private static final int TEACHER_BATCH = 16;
-    private final List<SquadFeatures.Window> train;
     private final List<SquadDataset.Question> evalQuestions;
     private final List<SquadFeatures.Window> eval;
-    private final int batchSize;
-    private final long seed;
     private final LossWeights w;
     private final float[][] teacherSpans;
     private final int width;
@@ -50,11 +46,9 @@ final class SquadDistillTask implements Trainer.Task<List<SquadFeatures.Window>>
     SquadDistillTask(List<SquadFeatures.Window> train, List<SquadDataset.Question> evalQuestions,
                      List<SquadFeatures.Window> eval, int batchSize, long seed, LossWeights w, float[][] teacherSpans,
                      int width, Encoder teacher, List<int[]> layerMap) {
-        this.train = train;
+        super(train, x -> x.ids().length, batchSize, seed);
         this.evalQuestions = evalQuestions;
         this.eval = eval;
-        this.batchSize = batchSize;
-        this.seed = seed;
         this.w = w;
         this.teacherSpans = teacherSpans;
         this.width = width;
@@ -63,16 +57,6 @@ final class SquadDistillTask implements Trainer.Task<List<SquadFeatures.Window>>
         for (int i = 0; i < train.size(); i++) {
             positions.put(train.get(i), i);
         }
-    }
-
-    @Override
-    public List<List<SquadFeatures.Window>> batches(int epoch) {
-        return Features.bucketed(train, x -> x.ids().length, batchSize, seed, epoch);
-    }
-
-    @Override
-    public int size(List<SquadFeatures.Window> batch) {
-        return batch.size();
     }
 
     @Override
@@ -96,11 +80,7 @@ final class SquadDistillTask implements Trainer.Task<List<SquadFeatures.Window>>
             total = total.add(states.term("ce", soft, w.ce()));
         }
         if (w.hard() > 0) {
-            long[] starts = batch.stream().mapToLong(SquadFeatures.Window::start).toArray();
-            long[] ends = batch.stream().mapToLong(SquadFeatures.Window::end).toArray();
-            NDArray s = Losses.crossEntropy(logits.get(0), step.create(starts));
-            NDArray e = Losses.crossEntropy(logits.get(1), step.create(ends));
-            NDArray hard = s.add(e).div(DistillLosses.scalar(step, 2));
+            NDArray hard = SquadTraining.spanLoss(logits, batch, step);
             total = total.add(states.term("hard", hard, w.hard()));
         }
         if (w.needsTeacherStates()) {

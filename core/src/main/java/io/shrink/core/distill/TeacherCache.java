@@ -1,8 +1,8 @@
 package io.shrink.core.distill;
 
 import io.shrink.core.ShrinkException;
-import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
+import io.shrink.core.tensor.FloatTensor;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -97,7 +97,7 @@ public final class EvaluateService {
                 maxLengths.put(task.name(), features.maxLength());
                 headTails.put(task.name(), features.headTail());
                 taskOptions.putAll(task.recordedOptions(r.data(), features));
-                refs.add(new RunResult.ModelRef(e.id(), e.contentSha256(), e.family(), e.parameters()));
+                refs.add(e.ref());
                 for (Map<String, Object> row : o.predictions()) {
                     Map<String, Object> withTask = new LinkedHashMap<>();
                     withTask.put("task", task.name());

@@ -125,7 +125,7 @@ public final class FineTuneService {
             details.put("trainExamples", job.trainSize());
             details.put("bootstrapResamples", r.run().bootstrap());
             RunResult result = new RunResult(RunResult.SCHEMA_VERSION, runId, "fine-tune",
-                    List.of(new RunResult.ModelRef(stored.id(), stored.contentSha256(), stored.family(), stored.parameters())),
+                    List.of(stored.ref()),
                     spec.name(), finalEval.metrics(),
                     new RunResult.Timings(started.truncatedTo(ChronoUnit.SECONDS).toString(),
                             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), (System.nanoTime() - t0) / 1e9, phases),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
+import io.shrink.core.results.RunResult;
 
 import java.util.Collections;
 import java.util.Map;
@@ -107,5 +108,10 @@ public record RegistryEntry(
                     : Collections.unmodifiableSortedMap(new TreeMap<>(values))));
         }
         return Collections.unmodifiableSortedMap(copy);
+    }
+
+    /** This model as a run result names it: id, content hash, family and parameters. */
+    public RunResult.ModelRef ref() {
+        return new RunResult.ModelRef(id, contentSha256, family, parameters);
     }
 }

@@ -12,30 +12,15 @@ import java.util.List;
 import java.util.Map;
 
 /** Fine-tuning on a sequence task: cross-entropy for classification, mean squared error for regression. */
-final class SequenceTraining implements Trainer.Task<List<Features.Feature>> {
+public final class SequenceTraining extends BucketedTraining<Features.Feature> {
     private final SequenceData data;
-    private final List<Features.Feature> train;
     private final Map<String, List<Features.Feature>> eval;
-    private final int batchSize;
-    private final long seed;
 
     SequenceTraining(SequenceData data, List<Features.Feature> train, Map<String, List<Features.Feature>> eval,
-                         int batchSize, long seed) {
+                     int batchSize, long seed) {
+        super(train, f -> f.ids().length, batchSize, seed);
         this.data = data;
-        this.train = train;
         this.eval = eval;
-        this.batchSize = batchSize;
-        this.seed = seed;
-    }
-
-    @Override
-    public List<List<Features.Feature>> batches(int epoch) {
-        return Features.bucketedBatches(train, batchSize, seed, epoch);
-    }
-
-    @Override
-    public int size(List<Features.Feature> batch) {
-        return batch.size();
     }
 
     @Override
@@ -43,16 +28,27 @@ final class SequenceTraining implements Trainer.Task<List<Features.Feature>> {
         NDArray[] in = Features.arrays(batch, step);
         NDArray hidden = encoder.forward(in[0], in[1], in[2], true, false).lastHidden(); // (b, s, h)
         NDArray out = encoder.classify(hidden, true); // (b, labels) or (b, 1)
+        return goldLoss(data, out, batch, step);
+    }
+
+    /**
+     * The loss against the gold labels of a batch of training features: cross-entropy of the class outputs, or
+     * the mean squared error of the scores for regression.
+     *
+     * @param out the head's outputs, (b, labels) or (b, 1)
+     */
+    public static NDArray goldLoss(SequenceData data, NDArray out, List<Features.Feature> batch, NDManager step) {
         List<Example> examples = data.train();
+        int b = batch.size();
         if (data.regression()) {
-            float[] targets = new float[batch.size()];
-            for (int i = 0; i < batch.size(); i++) {
+            float[] targets = new float[b];
+            for (int i = 0; i < b; i++) {
                 targets[i] = (float) examples.get(batch.get(i).example()).target();
             }
-            return Losses.meanSquaredError(out, step.create(targets, new Shape(batch.size())));
+            return Losses.meanSquaredError(out, step.create(targets, new Shape(b)));
         }
-        long[] labels = new long[batch.size()];
-        for (int i = 0; i < batch.size(); i++) {
+        long[] labels = new long[b];
+        for (int i = 0; i < b; i++) {
             labels[i] = examples.get(batch.get(i).example()).label();
         }
         return Losses.crossEntropy(out, step.create(labels));

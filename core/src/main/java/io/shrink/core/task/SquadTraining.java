@@ -24,41 +24,35 @@ import java.util.TreeMap;
  * n-best span decoding (the 20 best starts and ends per window, spans of at most 30 tokens inside the
  * context, the best over all windows of a question), scored with the official EM and F1.
  */
-public final class SquadTraining implements Trainer.Task<List<SquadFeatures.Window>> {
+public final class SquadTraining extends BucketedTraining<SquadFeatures.Window> {
     static final int N_BEST = 20;
     static final int MAX_ANSWER_TOKENS = 30;
     static final int EVAL_BATCH = 16;
 
-    private final List<SquadFeatures.Window> train;
     private final List<SquadDataset.Question> evalQuestions;
     private final List<SquadFeatures.Window> eval;
-    private final int batchSize;
-    private final long seed;
 
     /** A training task over windows with answers; evaluation on {@code eval}'s questions. */
     public SquadTraining(List<SquadFeatures.Window> train, List<SquadDataset.Question> evalQuestions,
               List<SquadFeatures.Window> eval, int batchSize, long seed) {
-        this.train = train;
+        super(train, w -> w.ids().length, batchSize, seed);
         this.evalQuestions = evalQuestions;
         this.eval = eval;
-        this.batchSize = batchSize;
-        this.seed = seed;
-    }
-
-    @Override
-    public List<List<SquadFeatures.Window>> batches(int epoch) {
-        return Features.bucketed(train, w -> w.ids().length, batchSize, seed, epoch);
-    }
-
-    @Override
-    public int size(List<SquadFeatures.Window> batch) {
-        return batch.size();
     }
 
     @Override
     public NDArray loss(Encoder encoder, List<SquadFeatures.Window> batch, NDManager step) {
         NDArray[] in = SquadFeatures.arrays(batch, step);
         NDList logits = encoder.qaLogits(encoder.forward(in[0], in[1], in[2], true, false).lastHidden()); // 2 x (b, s)
+        return spanLoss(logits, batch, step);
+    }
+
+    /**
+     * The mean of the cross-entropies of the gold start and end positions of a batch of windows.
+     *
+     * @param logits start and end logits, 2 x (b, s)
+     */
+    public static NDArray spanLoss(NDList logits, List<SquadFeatures.Window> batch, NDManager step) {
         long[] starts = batch.stream().mapToLong(SquadFeatures.Window::start).toArray();
         long[] ends = batch.stream().mapToLong(SquadFeatures.Window::end).toArray();
         NDArray s = Losses.crossEntropy(logits.get(0), step.create(starts));
