@@ -116,19 +116,29 @@ public final class Features {
      * A padded batch as arrays in {@code m}: ids, token types and attention mask, each (batch, longest).
      */
     public static NDArray[] arrays(List<Feature> batch, NDManager m) {
-        int len = longest(batch);
-        long[] ids = new long[batch.size() * len];
-        long[] types = new long[batch.size() * len];
-        long[] mask = new long[batch.size() * len];
-        for (int i = 0; i < batch.size(); i++) {
-            Feature f = batch.get(i);
-            for (int j = 0; j < f.ids().length; j++) {
-                ids[i * len + j] = f.ids()[j];
-                types[i * len + j] = f.types()[j];
+        return padded(batch.stream().map(Feature::ids).toList(), batch.stream().map(Feature::types).toList(), m);
+    }
+
+    /**
+     * Token ids and types of several inputs, padded to the longest, as arrays in {@code m}: ids, token types and
+     * attention mask, each (batch, longest).
+     */
+    public static NDArray[] padded(List<int[]> idRows, List<int[]> typeRows, NDManager m) {
+        int n = idRows.size();
+        int len = idRows.stream().mapToInt(r -> r.length).max().orElse(1);
+        long[] ids = new long[n * len];
+        long[] types = new long[n * len];
+        long[] mask = new long[n * len];
+        for (int i = 0; i < n; i++) {
+            int[] rowIds = idRows.get(i);
+            int[] rowTypes = typeRows.get(i);
+            for (int j = 0; j < rowIds.length; j++) {
+                ids[i * len + j] = rowIds[j];
+                types[i * len + j] = rowTypes[j];
                 mask[i * len + j] = 1;
             }
         }
-        Shape s = new Shape(batch.size(), len);
+        Shape s = new Shape(n, len);
         return new NDArray[] {m.create(ids, s), m.create(types, s), m.create(mask, s)};
     }
 }

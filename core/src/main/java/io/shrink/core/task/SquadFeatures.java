@@ -2,7 +2,6 @@ package io.shrink.core.task;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.shrink.core.data.SquadDataset;
 import io.shrink.core.tokenize.Encoding;
 import io.shrink.core.tokenize.WordPieceTokenizer;
@@ -104,19 +103,6 @@ public final class SquadFeatures {
 
     /** A padded batch: ids, types, mask, each (batch, longest). */
     public static NDArray[] arrays(List<Window> batch, NDManager m) {
-        int len = batch.stream().mapToInt(w -> w.ids().length).max().orElse(1);
-        long[] ids = new long[batch.size() * len];
-        long[] types = new long[batch.size() * len];
-        long[] mask = new long[batch.size() * len];
-        for (int i = 0; i < batch.size(); i++) {
-            Window w = batch.get(i);
-            for (int j = 0; j < w.ids().length; j++) {
-                ids[i * len + j] = w.ids()[j];
-                types[i * len + j] = w.types()[j];
-                mask[i * len + j] = 1;
-            }
-        }
-        Shape shape = new Shape(batch.size(), len);
-        return new NDArray[] {m.create(ids, shape), m.create(types, shape), m.create(mask, shape)};
+        return Features.padded(batch.stream().map(Window::ids).toList(), batch.stream().map(Window::types).toList(), m);
     }
 }
