@@ -263,9 +263,7 @@ class OnnxBertImporterTest {
         List<String> names = new ArrayList<>(List.of(CanonicalNames.WORD_EMB, CanonicalNames.POS_EMB,
                 CanonicalNames.TYPE_EMB, CanonicalNames.EMB_LN + ".weight", CanonicalNames.EMB_LN + ".bias"));
         for (int i = 0; i < layers; i++) {
-            for (String p : List.of(CanonicalNames.query(i), CanonicalNames.key(i), CanonicalNames.value(i),
-                    CanonicalNames.attnOut(i), CanonicalNames.attnLn(i), CanonicalNames.ffnIn(i),
-                    CanonicalNames.ffnOut(i), CanonicalNames.ffnLn(i))) {
+            for (String p : CanonicalNames.layerModules(i)) {
                 names.add(p + ".weight");
                 names.add(p + ".bias");
             }
