@@ -4,6 +4,7 @@ import io.shrink.core.ShrinkException;
 import io.shrink.core.model.CanonicalNames;
 import io.shrink.core.model.Checkpoint;
 import io.shrink.core.tensor.FloatTensor;
+import io.shrink.core.util.Zips;
 import io.shrink.core.model.EncoderConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -216,11 +216,11 @@ class EasyBertImporterTest {
         Path[] files = bundle.write(vars, 3);
         Path inner = dir.resolve("inner.zip");
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(inner))) {
-            stored(z, "assets/model.json", modelJson.getBytes(StandardCharsets.UTF_8));
-            stored(z, "assets/vocab.txt", (String.join("\n", VOCAB) + "\n").getBytes(StandardCharsets.UTF_8));
-            stored(z, "saved_model.pb", new byte[] {8, 1});
-            stored(z, "variables/variables.data-00000-of-00001", Files.readAllBytes(files[1]));
-            stored(z, "variables/variables.index", Files.readAllBytes(files[0]));
+            Zips.putStored(z, "assets/model.json", modelJson.getBytes(StandardCharsets.UTF_8));
+            Zips.putStored(z, "assets/vocab.txt", (String.join("\n", VOCAB) + "\n").getBytes(StandardCharsets.UTF_8));
+            Zips.putStored(z, "saved_model.pb", new byte[] {8, 1});
+            Zips.putStored(z, "variables/variables.data-00000-of-00001", Files.readAllBytes(files[1]));
+            Zips.putStored(z, "variables/variables.index", Files.readAllBytes(files[0]));
         }
         Path jar = dir.resolve("model.jar");
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(jar))) {
@@ -232,18 +232,5 @@ class EasyBertImporterTest {
             z.write("none".getBytes(StandardCharsets.UTF_8));
         }
         return jar;
-    }
-
-    private static void stored(ZipOutputStream z, String name, byte[] bytes) throws IOException {
-        ZipEntry e = new ZipEntry(name);
-        e.setMethod(ZipEntry.STORED);
-        e.setSize(bytes.length);
-        e.setCompressedSize(bytes.length);
-        CRC32 crc = new CRC32();
-        crc.update(bytes);
-        e.setCrc(crc.getValue());
-        z.putNextEntry(e);
-        z.write(bytes);
-        z.closeEntry();
     }
 }
