@@ -1,5 +1,6 @@
 package io.shrink.core.checkpoint.tf;
 
+import io.shrink.core.EncoderAssertions;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.model.CanonicalNames;
 import io.shrink.core.model.Checkpoint;
@@ -61,13 +62,7 @@ class EasyBertImporterTest {
                 cp.parameterCount());
 
         EncoderConfig c = cp.config();
-        assertEquals(12, c.numLayers());
-        assertEquals(768, c.hiddenSize());
-        assertEquals(12, c.numHeads());
-        assertEquals(64, c.headSize());
-        assertEquals(3072, c.intermediateSize());
-        assertEquals(30522, c.vocabSize());
-        assertEquals(512, c.maxPositions());
+        EncoderAssertions.assertShape(c, 12, 768, 12, 64, 3072, 30522, 512);
         assertEquals(2, c.typeVocabSize());
         assertEquals("mlm", cp.head().type());
         assertEquals(30522, cp.tokenizer().vocab().size());
@@ -95,13 +90,7 @@ class EasyBertImporterTest {
         Path jar = writeJar(b, ENTRY, "{\"doLowerCase\": false}");
         Checkpoint cp = EasyBertImporter.importJar(jar, dir.resolve("work"));
         EncoderConfig c = cp.config();
-        assertEquals(2, c.numLayers());
-        assertEquals(8, c.hiddenSize());
-        assertEquals(2, c.numHeads());
-        assertEquals(4, c.headSize());
-        assertEquals(16, c.intermediateSize());
-        assertEquals(VOCAB.size(), c.vocabSize());
-        assertEquals(10, c.maxPositions());
+        EncoderAssertions.assertShape(c, 2, 8, 2, 4, 16, VOCAB.size(), 10);
         assertFalse(cp.tokenizer().lowercase(), "model.json's doLowerCase wins over the name");
         assertEquals(5 + 2 * 16 + 2 + 5, cp.tensors().size());
 
