@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reads and writes the safetensors format (https://github.com/huggingface/safetensors): an 8-byte
@@ -75,21 +76,9 @@ public final class Safetensors {
 
     /** Reads every floating-point tensor of a safetensors file as float32; integer tensors (e.g. position_ids buffers) are skipped. */
     public static Map<String, FloatTensor> read(Path file) {
-        return open(file, (ch, entries, quant, dataStart) -> {
-            Map<String, FloatTensor> out = new LinkedHashMap<>();
-            for (Entry e : entries.values()) {
-                if (isScaleOfQuantised(e.name(), quant)) {
-                    continue;
-                }
-                FloatTensor t = quant.containsKey(e.name())
-                        ? quantised(ch, file, e, entries, quant.get(e.name()), dataStart).toFloat()
-                        : readFloat(ch, e, dataStart);
-                if (t != null) {
-                    out.put(t.name(), t);
-                }
-            }
-            return out;
-        });
+        return readEach(file, (ch, e, entries, q, dataStart) -> q != null
+                ? quantised(ch, file, e, entries, q, dataStart).toFloat()
+                : readFloat(ch, e, dataStart), FloatTensor::name);
     }
 
     /**
@@ -98,34 +87,46 @@ public final class Safetensors {
      * shrink's quantisation metadata are skipped, as {@link #read} does.
      */
     public static Map<String, TypedTensor> readTyped(Path file) {
-        return open(file, (ch, entries, quant, dataStart) -> {
-            Map<String, TypedTensor> out = new LinkedHashMap<>();
-            for (Entry e : entries.values()) {
-                if (isScaleOfQuantised(e.name(), quant)) {
-                    continue;
-                }
-                TypedTensor t;
-                if (quant.containsKey(e.name())) {
-                    t = quantised(ch, file, e, entries, quant.get(e.name()), dataStart);
-                } else if (e.dtype().equals("F32") || e.dtype().equals("BF16") || e.dtype().equals("F16")) {
-                    byte[] bytes = new byte[(int) (e.end() - e.begin())];
-                    map(ch, e, dataStart).get(bytes);
-                    t = new TypedTensor(e.name(), e.shape(), DType.valueOf(e.dtype()), bytes, new float[0], 0);
-                } else if (e.dtype().equals("F64")) {
-                    t = TypedTensor.f32(readFloat(ch, e, dataStart));
-                } else {
-                    continue;
-                }
-                out.put(t.name(), t);
+        return readEach(file, (ch, e, entries, q, dataStart) -> {
+            if (q != null) {
+                return quantised(ch, file, e, entries, q, dataStart);
+            } else if (e.dtype().equals("F32") || e.dtype().equals("BF16") || e.dtype().equals("F16")) {
+                byte[] bytes = new byte[(int) (e.end() - e.begin())];
+                map(ch, e, dataStart).get(bytes);
+                return new TypedTensor(e.name(), e.shape(), DType.valueOf(e.dtype()), bytes, new float[0], 0);
+            } else if (e.dtype().equals("F64")) {
+                return TypedTensor.f32(readFloat(ch, e, dataStart));
             }
-            return out;
-        });
+            return null;
+        }, TypedTensor::name);
     }
 
     /** Whether a file holds anything but F32 tensors that {@link #readTyped} keeps (reads the header only). */
     public static boolean hasStoredTypes(Path file) {
         return open(file, (ch, entries, quant, dataStart) -> !quant.isEmpty() || entries.values().stream()
                 .anyMatch(e -> e.dtype().equals("BF16") || e.dtype().equals("F16")));
+    }
+
+    private interface EachTensor<T> {
+        /** The tensor stored as {@code e}, or null to skip it; {@code q} is its quantisation, or null. */
+        T read(FileChannel ch, Entry e, Map<String, Entry> entries, Quant q, long dataStart) throws IOException;
+    }
+
+    /** Reads every entry but the scales of quantised tensors through {@code each}, keyed by {@code name}. */
+    private static <T> Map<String, T> readEach(Path file, EachTensor<T> each, Function<T, String> name) {
+        return open(file, (ch, entries, quant, dataStart) -> {
+            Map<String, T> out = new LinkedHashMap<>();
+            for (Entry e : entries.values()) {
+                if (isScaleOfQuantised(e.name(), quant)) {
+                    continue;
+                }
+                T t = each.read(ch, e, entries, quant.get(e.name()), dataStart);
+                if (t != null) {
+                    out.put(name.apply(t), t);
+                }
+            }
+            return out;
+        });
     }
 
     private interface Body<T> {

@@ -1,11 +1,11 @@
 package io.shrink.core.infer;
 
+import io.shrink.core.util.Zips;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -32,10 +32,10 @@ public final class TorchScriptArchive {
     public static byte[] write(String archiveName, String className, String source) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            stored(zip, archiveName + "/version", (FORMAT_VERSION + "\n").getBytes(StandardCharsets.US_ASCII));
-            stored(zip, archiveName + "/constants.pkl", emptyTuplePickle());
-            stored(zip, archiveName + "/data.pkl", modulePickle(className));
-            stored(zip, archiveName + "/code/__torch__.py", source.getBytes(StandardCharsets.UTF_8));
+            Zips.putStored(zip, archiveName + "/version", (FORMAT_VERSION + "\n").getBytes(StandardCharsets.US_ASCII));
+            Zips.putStored(zip, archiveName + "/constants.pkl", emptyTuplePickle());
+            Zips.putStored(zip, archiveName + "/data.pkl", modulePickle(className));
+            Zips.putStored(zip, archiveName + "/code/__torch__.py", source.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -74,18 +74,5 @@ public final class TorchScriptArchive {
         p.write('b');
         p.write('.');
         return p.toByteArray();
-    }
-
-    private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
-        ZipEntry e = new ZipEntry(name);
-        e.setMethod(ZipEntry.STORED);
-        e.setSize(data.length);
-        e.setCompressedSize(data.length);
-        CRC32 crc = new CRC32();
-        crc.update(data);
-        e.setCrc(crc.getValue());
-        zip.putNextEntry(e);
-        zip.write(data);
-        zip.closeEntry();
     }
 }

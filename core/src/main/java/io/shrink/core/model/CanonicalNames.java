@@ -1,5 +1,7 @@
 package io.shrink.core.model;
 
+import java.util.List;
+
 /**
  * shrink's canonical parameter names: Hugging Face BERT names without the {@code bert.} prefix,
  * PyTorch {@code [out, in]} layout for every Linear weight. Every importer produces them, every
@@ -47,6 +49,14 @@ public final class CanonicalNames {
     /** Prefix of stored layer {@code n}, e.g. {@code encoder.layer.3.}. */
     public static String layer(int n) {
         return "encoder.layer." + n + ".";
+    }
+
+    /**
+     * Prefixes of stored layer {@code n}'s eight weight-and-bias modules, in stored order: query, key, value,
+     * attention output, attention LayerNorm, FFN input, FFN output, FFN LayerNorm.
+     */
+    public static List<String> layerModules(int n) {
+        return List.of(query(n), key(n), value(n), attnOut(n), attnLn(n), ffnIn(n), ffnOut(n), ffnLn(n));
     }
 
     /** Prefix of stored layer {@code n}'s query projection. */

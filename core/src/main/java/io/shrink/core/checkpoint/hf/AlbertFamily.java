@@ -46,14 +46,12 @@ final class AlbertFamily implements HfFamily {
         }
         int hidden = HfFamily.requireInt(c, "hidden_size", source);
         int heads = HfFamily.requireInt(c, "num_attention_heads", source);
-        if (heads == 0 || hidden % heads != 0) {
-            throw ShrinkException.corrupt(source + ": hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
-        }
+        int headSize = HfFamily.headSize(hidden, heads, "hidden_size", "num_attention_heads", source);
         if (HfFamily.requireInt(c, "embedding_size", source) >= hidden) {
             throw ShrinkException.corrupt(source + ": embedding_size must be smaller than hidden_size");
         }
         return new EncoderConfig("albert", HfFamily.requireInt(c, "vocab_size", source), hidden,
-                HfFamily.requireInt(c, "num_hidden_layers", source), heads, hidden / heads,
+                HfFamily.requireInt(c, "num_hidden_layers", source), heads, headSize,
                 HfFamily.requireInt(c, "intermediate_size", source),
                 HfFamily.requireInt(c, "max_position_embeddings", source),
                 c.has("type_vocab_size") ? HfFamily.requireInt(c, "type_vocab_size", source) : 2,
@@ -73,19 +71,13 @@ final class AlbertFamily implements HfFamily {
             return "cls.predictions.bias";
         }
         if (n.startsWith(GROUP)) {
-            String sub = n.substring(GROUP.length());
-            for (Map.Entry<String, String> e : LAYER.entrySet()) {
-                if (sub.startsWith(e.getKey() + ".")) {
-                    return "encoder.layer.0." + e.getValue() + sub.substring(e.getKey().length());
-                }
+            String layer = HfFamily.renamePrefix(n.substring(GROUP.length()), LAYER, true);
+            if (layer != null) {
+                return "encoder.layer.0." + layer;
             }
         }
-        for (Map.Entry<String, String> e : OTHER.entrySet()) {
-            if (n.startsWith(e.getKey() + ".")) {
-                return e.getValue() + n.substring(e.getKey().length());
-            }
-        }
-        return n;
+        String other = HfFamily.renamePrefix(n, OTHER, true);
+        return other != null ? other : n;
     }
 
     @Override
@@ -95,30 +87,21 @@ final class AlbertFamily implements HfFamily {
         }
         String prefix = head.type().equals("none") ? "" : "albert.";
         if (canonical.startsWith("encoder.layer.0.")) {
-            String sub = canonical.substring("encoder.layer.0.".length());
-            for (Map.Entry<String, String> e : LAYER.entrySet()) {
-                if (sub.startsWith(e.getValue() + ".")) {
-                    return prefix + GROUP + e.getKey() + sub.substring(e.getValue().length());
-                }
+            String layer = HfFamily.renamePrefix(canonical.substring("encoder.layer.0.".length()), LAYER, false);
+            if (layer != null) {
+                return prefix + GROUP + layer;
             }
         }
-        for (Map.Entry<String, String> e : OTHER.entrySet()) {
-            if (canonical.startsWith(e.getValue() + ".")) {
-                String name = e.getKey() + canonical.substring(e.getValue().length());
-                return name.startsWith("predictions.") ? name : prefix + name;
-            }
+        String name = HfFamily.renamePrefix(canonical, OTHER, false);
+        if (name != null) {
+            return name.startsWith("predictions.") ? name : prefix + name;
         }
         return canonical.startsWith("embeddings.") ? prefix + canonical : canonical;
     }
 
     @Override
     public String architecture(HeadConfig head) {
-        return switch (head.type()) {
-            case "mlm" -> "AlbertForMaskedLM";
-            case "classification", "regression" -> "AlbertForSequenceClassification";
-            case "qa" -> "AlbertForQuestionAnswering";
-            default -> "AlbertModel";
-        };
+        return HfFamily.architecture("Albert", head);
     }
 
     @Override
@@ -133,23 +116,11 @@ final class AlbertFamily implements HfFamily {
         if (!c.factorisedEmbeddings()) {
             throw ShrinkException.usage("albert checkpoints always project embeddings; use embeddingSize < hiddenSize");
         }
-        out.put("attention_probs_dropout_prob", c.attentionDropout());
-        out.put("embedding_size", c.embeddingSize());
-        out.put("hidden_act", c.hiddenAct());
-        out.put("hidden_dropout_prob", c.hiddenDropout());
-        out.put("hidden_size", c.hiddenSize());
-        out.put("initializer_range", 0.02);
-        out.put("inner_group_num", 1);
-        out.put("intermediate_size", c.intermediateSize());
-        out.put("layer_norm_eps", c.layerNormEps());
-        out.put("max_position_embeddings", c.maxPositions());
-        out.put("num_attention_heads", c.numHeads());
-        out.put("num_hidden_groups", 1);
-        out.put("num_hidden_layers", c.numLayers());
-        out.put("pad_token_id", c.padTokenId());
-        out.put("position_embedding_type", "absolute");
-        out.put("type_vocab_size", c.typeVocabSize());
-        out.put("vocab_size", c.vocabSize());
+        Map<String, Object> fields = BertFamily.configFields(c);
+        fields.put("embedding_size", c.embeddingSize());
+        fields.put("inner_group_num", 1);
+        fields.put("num_hidden_groups", 1);
+        HfFamily.putSorted(out, fields);
         HfFamily.writeLabels(head, out);
     }
 }

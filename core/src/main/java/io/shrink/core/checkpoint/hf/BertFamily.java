@@ -6,7 +6,9 @@ import io.shrink.core.ShrinkException;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Hugging Face {@code bert}: canonical names are BERT's own, under a {@code bert.} prefix for models with a head. */
 final class BertFamily implements HfFamily {
@@ -24,11 +26,9 @@ final class BertFamily implements HfFamily {
         }
         int hidden = HfFamily.requireInt(c, "hidden_size", source);
         int heads = HfFamily.requireInt(c, "num_attention_heads", source);
-        if (heads == 0 || hidden % heads != 0) {
-            throw ShrinkException.corrupt(source + ": hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
-        }
+        int headSize = HfFamily.headSize(hidden, heads, "hidden_size", "num_attention_heads", source);
         return new EncoderConfig("bert", HfFamily.requireInt(c, "vocab_size", source), hidden,
-                HfFamily.requireInt(c, "num_hidden_layers", source), heads, hidden / heads,
+                HfFamily.requireInt(c, "num_hidden_layers", source), heads, headSize,
                 HfFamily.requireInt(c, "intermediate_size", source),
                 HfFamily.requireInt(c, "max_position_embeddings", source),
                 c.has("type_vocab_size") ? HfFamily.requireInt(c, "type_vocab_size", source) : 2, hidden, false,
@@ -61,12 +61,7 @@ final class BertFamily implements HfFamily {
 
     @Override
     public String architecture(HeadConfig head) {
-        return switch (head.type()) {
-            case "mlm" -> "BertForMaskedLM";
-            case "classification", "regression" -> "BertForSequenceClassification";
-            case "qa" -> "BertForQuestionAnswering";
-            default -> "BertModel";
-        };
+        return HfFamily.architecture("Bert", head);
     }
 
     @Override
@@ -81,20 +76,27 @@ final class BertFamily implements HfFamily {
         if ("pre_classifier".equals(head.pooling())) {
             throw ShrinkException.usage("DistilBERT-style pre_classifier pooling cannot be written as bert");
         }
-        out.put("attention_probs_dropout_prob", c.attentionDropout());
-        out.put("hidden_act", c.hiddenAct());
-        out.put("hidden_dropout_prob", c.hiddenDropout());
-        out.put("hidden_size", c.hiddenSize());
-        out.put("initializer_range", 0.02);
-        out.put("intermediate_size", c.intermediateSize());
-        out.put("layer_norm_eps", c.layerNormEps());
-        out.put("max_position_embeddings", c.maxPositions());
-        out.put("num_attention_heads", c.numHeads());
-        out.put("num_hidden_layers", c.numLayers());
-        out.put("pad_token_id", c.padTokenId());
-        out.put("position_embedding_type", "absolute");
-        out.put("type_vocab_size", c.typeVocabSize());
-        out.put("vocab_size", c.vocabSize());
+        HfFamily.putSorted(out, configFields(c));
         HfFamily.writeLabels(head, out);
+    }
+
+    /** The config.json fields bert shares with albert (which adds its embedding and group fields). */
+    static Map<String, Object> configFields(EncoderConfig c) {
+        Map<String, Object> f = new HashMap<>();
+        f.put("attention_probs_dropout_prob", c.attentionDropout());
+        f.put("hidden_act", c.hiddenAct());
+        f.put("hidden_dropout_prob", c.hiddenDropout());
+        f.put("hidden_size", c.hiddenSize());
+        f.put("initializer_range", 0.02);
+        f.put("intermediate_size", c.intermediateSize());
+        f.put("layer_norm_eps", c.layerNormEps());
+        f.put("max_position_embeddings", c.maxPositions());
+        f.put("num_attention_heads", c.numHeads());
+        f.put("num_hidden_layers", c.numLayers());
+        f.put("pad_token_id", c.padTokenId());
+        f.put("position_embedding_type", "absolute");
+        f.put("type_vocab_size", c.typeVocabSize());
+        f.put("vocab_size", c.vocabSize());
+        return f;
     }
 }

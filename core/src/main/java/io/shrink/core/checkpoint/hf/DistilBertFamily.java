@@ -37,11 +37,9 @@ final class DistilBertFamily implements HfFamily {
         }
         int dim = HfFamily.requireInt(c, "dim", source);
         int heads = HfFamily.requireInt(c, "n_heads", source);
-        if (heads == 0 || dim % heads != 0) {
-            throw ShrinkException.corrupt(source + ": dim " + dim + " is not a multiple of n_heads " + heads);
-        }
+        int headSize = HfFamily.headSize(dim, heads, "dim", "n_heads", source);
         return new EncoderConfig("distilbert", HfFamily.requireInt(c, "vocab_size", source), dim,
-                HfFamily.requireInt(c, "n_layers", source), heads, dim / heads,
+                HfFamily.requireInt(c, "n_layers", source), heads, headSize,
                 HfFamily.requireInt(c, "hidden_dim", source), HfFamily.requireInt(c, "max_position_embeddings", source),
                 0, dim, false, List.of(), List.of(), HfFamily.text(c, "activation", "gelu"), 1e-12,
                 HfFamily.number(c, "dropout", 0.1), HfFamily.number(c, "attention_dropout", 0.1),
@@ -64,20 +62,11 @@ final class DistilBertFamily implements HfFamily {
                 return n;
             }
             String idx = rest.substring(0, dot);
-            String sub = rest.substring(dot + 1);
-            for (Map.Entry<String, String> e : LAYER.entrySet()) {
-                if (sub.startsWith(e.getKey() + ".")) {
-                    return "encoder.layer." + idx + "." + e.getValue() + sub.substring(e.getKey().length());
-                }
-            }
-            return n;
+            String layer = HfFamily.renamePrefix(rest.substring(dot + 1), LAYER, true);
+            return layer != null ? "encoder.layer." + idx + "." + layer : n;
         }
-        for (Map.Entry<String, String> e : HEAD.entrySet()) {
-            if (n.startsWith(e.getKey() + ".")) {
-                return e.getValue() + n.substring(e.getKey().length());
-            }
-        }
-        return n;
+        String head = HfFamily.renamePrefix(n, HEAD, true);
+        return head != null ? head : n;
     }
 
     @Override
@@ -86,20 +75,16 @@ final class DistilBertFamily implements HfFamily {
         if (canonical.equals("cls.predictions.bias")) {
             return "vocab_projector.bias";
         }
-        for (Map.Entry<String, String> e : HEAD.entrySet()) {
-            if (canonical.startsWith(e.getValue() + ".")) {
-                return e.getKey() + canonical.substring(e.getValue().length());
-            }
+        String headName = HfFamily.renamePrefix(canonical, HEAD, false);
+        if (headName != null) {
+            return headName;
         }
         if (canonical.startsWith("encoder.layer.")) {
             String rest = canonical.substring("encoder.layer.".length());
             int dot = rest.indexOf('.');
-            String sub = rest.substring(dot + 1);
-            for (Map.Entry<String, String> e : LAYER.entrySet()) {
-                if (sub.startsWith(e.getValue() + ".")) {
-                    return prefix + "transformer.layer." + rest.substring(0, dot) + "." + e.getKey()
-                            + sub.substring(e.getValue().length());
-                }
+            String layer = HfFamily.renamePrefix(rest.substring(dot + 1), LAYER, false);
+            if (layer != null) {
+                return prefix + "transformer.layer." + rest.substring(0, dot) + "." + layer;
             }
         }
         if (canonical.startsWith("embeddings.")) {
@@ -110,12 +95,7 @@ final class DistilBertFamily implements HfFamily {
 
     @Override
     public String architecture(HeadConfig head) {
-        return switch (head.type()) {
-            case "mlm" -> "DistilBertForMaskedLM";
-            case "classification", "regression" -> "DistilBertForSequenceClassification";
-            case "qa" -> "DistilBertForQuestionAnswering";
-            default -> "DistilBertModel";
-        };
+        return HfFamily.architecture("DistilBert", head);
     }
 
     @Override

@@ -44,6 +44,59 @@ public interface HfFamily {
         return n.asInt();
     }
 
+    /** {@code hidden / heads}, or a corrupt-config error naming both fields when heads do not divide hidden. */
+    static int headSize(int hidden, int heads, String hiddenField, String headsField, String source) {
+        if (heads == 0 || hidden % heads != 0) {
+            throw ShrinkException.corrupt(source + ": " + hiddenField + " " + hidden + " is not a multiple of "
+                    + headsField + " " + heads);
+        }
+        return hidden / heads;
+    }
+
+    /**
+     * Renames the first entry of {@code renames} whose name, followed by a dot, starts {@code name}: from key to
+     * value when {@code forward}, from value to key otherwise. Null when no entry matches.
+     */
+    static String renamePrefix(String name, Map<String, String> renames, boolean forward) {
+        for (Map.Entry<String, String> e : renames.entrySet()) {
+            String from = forward ? e.getKey() : e.getValue();
+            String to = forward ? e.getValue() : e.getKey();
+            if (name.startsWith(from + ".")) {
+                return to + name.substring(from.length());
+            }
+        }
+        return null;
+    }
+
+    /** The transformers class for a head, e.g. {@code BertForMaskedLM} for class prefix {@code Bert}. */
+    static String architecture(String classPrefix, HeadConfig head) {
+        return classPrefix + switch (head.type()) {
+            case "mlm" -> "ForMaskedLM";
+            case "classification", "regression" -> "ForSequenceClassification";
+            case "qa" -> "ForQuestionAnswering";
+            default -> "Model";
+        };
+    }
+
+    /**
+     * Puts config fields in key order (config.json lists them alphabetically); values are Integer, Double,
+     * String or Boolean.
+     */
+    static void putSorted(ObjectNode out, Map<String, Object> fields) {
+        for (Map.Entry<String, Object> e : new TreeMap<>(fields).entrySet()) {
+            Object v = e.getValue();
+            if (v instanceof Integer i) {
+                out.put(e.getKey(), i.intValue());
+            } else if (v instanceof Double d) {
+                out.put(e.getKey(), d.doubleValue());
+            } else if (v instanceof Boolean b) {
+                out.put(e.getKey(), b.booleanValue());
+            } else {
+                out.put(e.getKey(), (String) v);
+            }
+        }
+    }
+
     /** A number field with a default. */
     static double number(JsonNode config, String field, double fallback) {
         JsonNode n = config.get(field);

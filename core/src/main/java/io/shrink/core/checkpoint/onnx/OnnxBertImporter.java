@@ -448,21 +448,21 @@ public final class OnnxBertImporter {
             if (types) {
                 names.add(CanonicalNames.TYPE_EMB);
             }
-            names.add(CanonicalNames.EMB_LN + ".weight");
-            names.add(CanonicalNames.EMB_LN + ".bias");
+            addWeightAndBias(names, CanonicalNames.EMB_LN);
             for (int i = 0; i < layers; i++) {
-                for (String p : List.of(CanonicalNames.query(i), CanonicalNames.key(i), CanonicalNames.value(i),
-                        CanonicalNames.attnOut(i), CanonicalNames.attnLn(i), CanonicalNames.ffnIn(i),
-                        CanonicalNames.ffnOut(i), CanonicalNames.ffnLn(i))) {
-                    names.add(p + ".weight");
-                    names.add(p + ".bias");
+                for (String p : CanonicalNames.layerModules(i)) {
+                    addWeightAndBias(names, p);
                 }
             }
             if (pooler) {
-                names.add(CanonicalNames.POOLER + ".weight");
-                names.add(CanonicalNames.POOLER + ".bias");
+                addWeightAndBias(names, CanonicalNames.POOLER);
             }
             return names;
+        }
+
+        private static void addWeightAndBias(List<String> names, String prefix) {
+            names.add(prefix + ".weight");
+            names.add(prefix + ".bias");
         }
 
         /** Names every constant weight matrix of a MatMul, MatMulInteger or Gemm after the bias added to its product. */

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,16 +46,15 @@ class HfLayoutTest {
     @Test
     void distilbertConfigRoundTripsThroughHuggingFaceNames() throws IOException {
         Checkpoint original = TinyModels.model(TinyModels.distilbert(), TinyModels.classifier("pre_classifier"), 3);
-        Path out = dir.resolve("distil");
-        HfLayout.write(original, out);
-        JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
+        Path out = written(original, "distil");
+        JsonNode config = config(out);
         assertEquals("distilbert", config.get("model_type").asText());
         assertEquals("DistilBertForSequenceClassification", config.get("architectures").get(0).asText());
         assertEquals(32, config.get("dim").asInt());
         assertEquals(2, config.get("n_layers").asInt());
         assertEquals(64, config.get("hidden_dim").asInt());
         assertEquals("positive", config.get("id2label").get("1").asText());
-        var names = Safetensors.read(out.resolve("model.safetensors")).keySet();
+        var names = tensorNames(out);
         assertTrue(names.contains("distilbert.transformer.layer.1.attention.q_lin.weight"), names.toString());
         assertTrue(names.contains("distilbert.transformer.layer.0.sa_layer_norm.bias"));
         assertTrue(names.contains("distilbert.transformer.layer.0.ffn.lin2.weight"));
@@ -67,9 +67,8 @@ class HfLayoutTest {
     @Test
     void distilbertMlmUsesVocabProjectorNames() throws IOException {
         Checkpoint original = TinyModels.model(TinyModels.distilbert(), HeadConfig.mlm(), 4);
-        Path out = dir.resolve("distil-mlm");
-        HfLayout.write(original, out);
-        var names = Safetensors.read(out.resolve("model.safetensors")).keySet();
+        Path out = written(original, "distil-mlm");
+        var names = tensorNames(out);
         assertTrue(names.containsAll(List.of("vocab_transform.weight", "vocab_layer_norm.weight", "vocab_projector.bias")));
         assertSame(original, HfLayout.read(out));
     }
@@ -77,12 +76,11 @@ class HfLayoutTest {
     @Test
     void albertSharedFactorisedRoundTrips() throws IOException {
         Checkpoint original = TinyModels.model(TinyModels.albert(), HeadConfig.mlm(), 5);
-        Path out = dir.resolve("albert");
-        HfLayout.write(original, out);
-        JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
+        Path out = written(original, "albert");
+        JsonNode config = config(out);
         assertEquals("albert", config.get("model_type").asText());
         assertEquals(16, config.get("embedding_size").asInt());
-        var names = Safetensors.read(out.resolve("model.safetensors")).keySet();
+        var names = tensorNames(out);
         assertTrue(names.contains("albert.encoder.embedding_hidden_mapping_in.weight"), names.toString());
         assertTrue(names.contains("albert.encoder.albert_layer_groups.0.albert_layers.0.ffn_output.weight"));
         assertTrue(names.contains("predictions.dense.weight"));
@@ -91,9 +89,8 @@ class HfLayoutTest {
 
     @Test
     void bertMlmUsesPrefixedNamesAndTiedDecoder() throws IOException {
-        Path out = dir.resolve("bert");
-        HfLayout.write(TinyModels.model(TinyModels.bert(), HeadConfig.mlm(), 1), out);
-        var names = Safetensors.read(out.resolve("model.safetensors")).keySet();
+        Path out = written(TinyModels.model(TinyModels.bert(), HeadConfig.mlm(), 1), "bert");
+        var names = tensorNames(out);
         assertTrue(names.contains("bert.encoder.layer.0.attention.self.query.weight"));
         assertTrue(names.contains("cls.predictions.bias"));
         assertFalse(names.contains("cls.predictions.decoder.weight"), "decoder is tied to the word embeddings");
@@ -105,8 +102,7 @@ class HfLayoutTest {
     @Test
     void readsShardedCheckpointsAndRejectsCorruptIndexes() throws IOException {
         Checkpoint original = TinyModels.model(TinyModels.bert(), HeadConfig.mlm(), 2);
-        Path out = dir.resolve("sharded");
-        HfLayout.write(original, out);
+        Path out = written(original, "sharded");
         Map<String, FloatTensor> all = Safetensors.read(out.resolve("model.safetensors"));
         List<FloatTensor> list = new ArrayList<>(all.values());
         Safetensors.write(out.resolve("model-00001-of-00002.safetensors"), list.subList(0, 10), Map.of());
@@ -186,9 +182,22 @@ class HfLayoutTest {
     }
 
     private Checkpoint roundTrip(Checkpoint ckpt, String name) throws IOException {
+        return HfLayout.read(written(ckpt, name));
+    }
+
+    /** Writes {@code ckpt} as a Hugging Face directory {@code name} under the temp dir and returns it. */
+    private Path written(Checkpoint ckpt, String name) throws IOException {
         Path out = dir.resolve(name);
         HfLayout.write(ckpt, out);
-        return HfLayout.read(out);
+        return out;
+    }
+
+    private static Set<String> tensorNames(Path out) {
+        return Safetensors.read(out.resolve("model.safetensors")).keySet();
+    }
+
+    private static JsonNode config(Path out) throws IOException {
+        return JSON.readTree(out.resolve("config.json").toFile());
     }
 
     static void assertSame(Checkpoint a, Checkpoint b) {

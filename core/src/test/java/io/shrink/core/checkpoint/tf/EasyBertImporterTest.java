@@ -1,9 +1,11 @@
 package io.shrink.core.checkpoint.tf;
 
+import io.shrink.core.EncoderAssertions;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.model.CanonicalNames;
 import io.shrink.core.model.Checkpoint;
 import io.shrink.core.tensor.FloatTensor;
+import io.shrink.core.util.Zips;
 import io.shrink.core.model.EncoderConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -16,7 +18,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -61,13 +62,7 @@ class EasyBertImporterTest {
                 cp.parameterCount());
 
         EncoderConfig c = cp.config();
-        assertEquals(12, c.numLayers());
-        assertEquals(768, c.hiddenSize());
-        assertEquals(12, c.numHeads());
-        assertEquals(64, c.headSize());
-        assertEquals(3072, c.intermediateSize());
-        assertEquals(30522, c.vocabSize());
-        assertEquals(512, c.maxPositions());
+        EncoderAssertions.assertShape(c, 12, 768, 12, 64, 3072, 30522, 512);
         assertEquals(2, c.typeVocabSize());
         assertEquals("mlm", cp.head().type());
         assertEquals(30522, cp.tokenizer().vocab().size());
@@ -95,13 +90,7 @@ class EasyBertImporterTest {
         Path jar = writeJar(b, ENTRY, "{\"doLowerCase\": false}");
         Checkpoint cp = EasyBertImporter.importJar(jar, dir.resolve("work"));
         EncoderConfig c = cp.config();
-        assertEquals(2, c.numLayers());
-        assertEquals(8, c.hiddenSize());
-        assertEquals(2, c.numHeads());
-        assertEquals(4, c.headSize());
-        assertEquals(16, c.intermediateSize());
-        assertEquals(VOCAB.size(), c.vocabSize());
-        assertEquals(10, c.maxPositions());
+        EncoderAssertions.assertShape(c, 2, 8, 2, 4, 16, VOCAB.size(), 10);
         assertFalse(cp.tokenizer().lowercase(), "model.json's doLowerCase wins over the name");
         assertEquals(5 + 2 * 16 + 2 + 5, cp.tensors().size());
 
@@ -216,11 +205,11 @@ class EasyBertImporterTest {
         Path[] files = bundle.write(vars, 3);
         Path inner = dir.resolve("inner.zip");
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(inner))) {
-            stored(z, "assets/model.json", modelJson.getBytes(StandardCharsets.UTF_8));
-            stored(z, "assets/vocab.txt", (String.join("\n", VOCAB) + "\n").getBytes(StandardCharsets.UTF_8));
-            stored(z, "saved_model.pb", new byte[] {8, 1});
-            stored(z, "variables/variables.data-00000-of-00001", Files.readAllBytes(files[1]));
-            stored(z, "variables/variables.index", Files.readAllBytes(files[0]));
+            Zips.putStored(z, "assets/model.json", modelJson.getBytes(StandardCharsets.UTF_8));
+            Zips.putStored(z, "assets/vocab.txt", (String.join("\n", VOCAB) + "\n").getBytes(StandardCharsets.UTF_8));
+            Zips.putStored(z, "saved_model.pb", new byte[] {8, 1});
+            Zips.putStored(z, "variables/variables.data-00000-of-00001", Files.readAllBytes(files[1]));
+            Zips.putStored(z, "variables/variables.index", Files.readAllBytes(files[0]));
         }
         Path jar = dir.resolve("model.jar");
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(jar))) {
@@ -232,18 +221,5 @@ class EasyBertImporterTest {
             z.write("none".getBytes(StandardCharsets.UTF_8));
         }
         return jar;
-    }
-
-    private static void stored(ZipOutputStream z, String name, byte[] bytes) throws IOException {
-        ZipEntry e = new ZipEntry(name);
-        e.setMethod(ZipEntry.STORED);
-        e.setSize(bytes.length);
-        e.setCompressedSize(bytes.length);
-        CRC32 crc = new CRC32();
-        crc.update(bytes);
-        e.setCrc(crc.getValue());
-        z.putNextEntry(e);
-        z.write(bytes);
-        z.closeEntry();
     }
 }
