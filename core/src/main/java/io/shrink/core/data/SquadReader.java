@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * Reads SQuAD v1.1 JSON ({@code data[].paragraphs[].context}, {@code qas[].id/question/answers[].text/answer_start})
@@ -78,31 +79,34 @@ public final class SquadReader {
     private static SquadDataset.Article article(Path file, JsonNode node, int index) {
         String path = "data[" + index + "]";
         String title = node.path("title").asText("");
-        JsonNode paragraphs = array(file, node, "paragraphs", path);
-        List<SquadDataset.Paragraph> out = new ArrayList<>();
-        for (int p = 0; p < paragraphs.size(); p++) {
-            String pPath = path + ".paragraphs[" + p + "]";
-            JsonNode para = paragraphs.get(p);
+        List<SquadDataset.Paragraph> paragraphs = each(file, node, "paragraphs", path, (para, pPath) -> {
             String context = text(file, para, "context", pPath);
-            JsonNode qas = array(file, para, "qas", pPath);
-            List<SquadDataset.Question> questions = new ArrayList<>();
-            for (int q = 0; q < qas.size(); q++) {
-                String qPath = pPath + ".qas[" + q + "]";
-                JsonNode qa = qas.get(q);
-                JsonNode answers = array(file, qa, "answers", qPath);
-                List<SquadDataset.Answer> golds = new ArrayList<>();
-                for (int k = 0; k < answers.size(); k++) {
-                    golds.add(answer(file, answers.get(k), context, qPath + ".answers[" + k + "]"));
-                }
+            List<SquadDataset.Question> questions = each(file, para, "qas", pPath, (qa, qPath) -> {
+                List<SquadDataset.Answer> golds =
+                        each(file, qa, "answers", qPath, (answer, aPath) -> answer(file, answer, context, aPath));
                 if (golds.isEmpty()) {
                     throw ShrinkException.corrupt(file + ": " + qPath + ": no answers (SQuAD v1.1 questions all have one)");
                 }
-                questions.add(new SquadDataset.Question(text(file, qa, "id", qPath), text(file, qa, "question", qPath),
-                        context, List.copyOf(golds), index));
-            }
-            out.add(new SquadDataset.Paragraph(context, List.copyOf(questions)));
+                return new SquadDataset.Question(text(file, qa, "id", qPath), text(file, qa, "question", qPath),
+                        context, golds, index);
+            });
+            return new SquadDataset.Paragraph(context, questions);
+        });
+        return new SquadDataset.Article(index, title, paragraphs);
+    }
+
+    /**
+     * Reads each element of {@code node}'s array {@code field} with {@code element}, which gets the element and its
+     * JSON path {@code path.field[i]}; an immutable list, in order.
+     */
+    private static <T> List<T> each(Path file, JsonNode node, String field, String path,
+                                    BiFunction<JsonNode, String, T> element) {
+        JsonNode items = array(file, node, field, path);
+        List<T> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            out.add(element.apply(items.get(i), path + "." + field + "[" + i + "]"));
         }
-        return new SquadDataset.Article(index, title, List.copyOf(out));
+        return List.copyOf(out);
     }
 
     private static SquadDataset.Answer answer(Path file, JsonNode node, String context, String path) {

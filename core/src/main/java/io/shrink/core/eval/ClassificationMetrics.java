@@ -38,38 +38,8 @@ public final class ClassificationMetrics {
      * F1 of the positive class 1 (MRPC, QQP): {@code 2·TP / (2·TP + FP + FN)}; 0 when there is no positive
      * prediction or reference at all (scikit-learn's {@code zero_division} default).
      */
-    public static final Metric<Integer, Integer> F1 = new Metric<>() {
-        @Override
-        public String name() {
-            return "f1";
-        }
-
-        @Override
-        public boolean higherIsBetter() {
-            return true;
-        }
-
-        @Override
-        public double compute(List<? extends Integer> predictions, List<? extends Integer> references) {
-            Metric.checkSameSize(predictions, references);
-            long tp = 0;
-            long fp = 0;
-            long fn = 0;
-            for (int i = 0; i < predictions.size(); i++) {
-                boolean p = predictions.get(i) == 1;
-                boolean r = references.get(i) == 1;
-                if (p && r) {
-                    tp++;
-                } else if (p) {
-                    fp++;
-                } else if (r) {
-                    fn++;
-                }
-            }
-            long denominator = 2 * tp + fp + fn;
-            return denominator == 0 ? 0 : 2.0 * tp / denominator;
-        }
-    };
+    public static final Metric<Integer, Integer> F1 =
+            new NamedMetric<Integer, Integer>("f1", true, ClassificationMetrics::f1);
 
     /**
      * Matthews correlation coefficient (Matthews 1975), in the multi-class form of Gorodkin 2004 that scikit-learn's
@@ -77,47 +47,57 @@ public final class ClassificationMetrics {
      * predictions, s examples, p_k and t_k the predicted and true counts of class k. Defined as 0 when the
      * denominator is 0 (constant predictions or references), like scikit-learn.
      */
-    public static final Metric<Integer, Integer> MCC = new Metric<>() {
-        @Override
-        public String name() {
-            return "mcc";
-        }
+    public static final Metric<Integer, Integer> MCC =
+            new NamedMetric<Integer, Integer>("mcc", true, ClassificationMetrics::mcc);
 
-        @Override
-        public boolean higherIsBetter() {
-            return true;
+    private static double f1(List<? extends Integer> predictions, List<? extends Integer> references) {
+        Metric.checkSameSize(predictions, references);
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (int i = 0; i < predictions.size(); i++) {
+            boolean p = predictions.get(i) == 1;
+            boolean r = references.get(i) == 1;
+            if (p && r) {
+                tp++;
+            } else if (p) {
+                fp++;
+            } else if (r) {
+                fn++;
+            }
         }
+        long denominator = 2 * tp + fp + fn;
+        return denominator == 0 ? 0 : 2.0 * tp / denominator;
+    }
 
-        @Override
-        public double compute(List<? extends Integer> predictions, List<? extends Integer> references) {
-            Metric.checkSameSize(predictions, references);
-            int classes = 0;
-            for (int i = 0; i < predictions.size(); i++) {
-                classes = Math.max(classes, Math.max(predictions.get(i), references.get(i)) + 1);
-            }
-            long[] predicted = new long[classes];
-            long[] truth = new long[classes];
-            long correct = 0;
-            for (int i = 0; i < predictions.size(); i++) {
-                int p = predictions.get(i);
-                int t = references.get(i);
-                predicted[p]++;
-                truth[t]++;
-                if (p == t) {
-                    correct++;
-                }
-            }
-            double s = predictions.size();
-            double pt = 0;
-            double pp = 0;
-            double tt = 0;
-            for (int k = 0; k < classes; k++) {
-                pt += (double) predicted[k] * truth[k];
-                pp += (double) predicted[k] * predicted[k];
-                tt += (double) truth[k] * truth[k];
-            }
-            double denominator = Math.sqrt((s * s - pp) * (s * s - tt));
-            return denominator == 0 ? 0 : (correct * s - pt) / denominator;
+    private static double mcc(List<? extends Integer> predictions, List<? extends Integer> references) {
+        Metric.checkSameSize(predictions, references);
+        int classes = 0;
+        for (int i = 0; i < predictions.size(); i++) {
+            classes = Math.max(classes, Math.max(predictions.get(i), references.get(i)) + 1);
         }
-    };
+        long[] predicted = new long[classes];
+        long[] truth = new long[classes];
+        long correct = 0;
+        for (int i = 0; i < predictions.size(); i++) {
+            int p = predictions.get(i);
+            int t = references.get(i);
+            predicted[p]++;
+            truth[t]++;
+            if (p == t) {
+                correct++;
+            }
+        }
+        double s = predictions.size();
+        double pt = 0;
+        double pp = 0;
+        double tt = 0;
+        for (int k = 0; k < classes; k++) {
+            pt += (double) predicted[k] * truth[k];
+            pp += (double) predicted[k] * predicted[k];
+            tt += (double) truth[k] * truth[k];
+        }
+        double denominator = Math.sqrt((s * s - pp) * (s * s - tt));
+        return denominator == 0 ? 0 : (correct * s - pt) / denominator;
+    }
 }

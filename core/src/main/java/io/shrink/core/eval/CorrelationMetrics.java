@@ -18,29 +18,24 @@ public final class CorrelationMetrics {
     }
 
     /** Pearson's correlation coefficient. */
-    public static final Metric<Double, Double> PEARSON = new Correlation("pearson", false);
+    public static final Metric<Double, Double> PEARSON =
+            new NamedMetric<Double, Double>("pearson", true, (p, r) -> correlation(p, r, false));
     /** Spearman's rank correlation coefficient, ties by average rank. */
-    public static final Metric<Double, Double> SPEARMAN = new Correlation("spearman", true);
+    public static final Metric<Double, Double> SPEARMAN =
+            new NamedMetric<Double, Double>("spearman", true, (p, r) -> correlation(p, r, true));
 
-    private record Correlation(String name, boolean ranks) implements Metric<Double, Double> {
-        @Override
-        public boolean higherIsBetter() {
-            return true;
+    private static double correlation(List<? extends Double> predictions, List<? extends Double> references,
+                                      boolean ranks) {
+        Metric.checkSameSize(predictions, references);
+        if (predictions.size() < 2) {
+            return Double.NaN;
         }
-
-        @Override
-        public double compute(List<? extends Double> predictions, List<? extends Double> references) {
-            Metric.checkSameSize(predictions, references);
-            if (predictions.size() < 2) {
-                return Double.NaN;
-            }
-            double[] x = predictions.stream().mapToDouble(Double::doubleValue).toArray();
-            double[] y = references.stream().mapToDouble(Double::doubleValue).toArray();
-            if (ranks) {
-                return new SpearmansCorrelation(new NaturalRanking(NaNStrategy.FAILED, TiesStrategy.AVERAGE))
-                        .correlation(x, y);
-            }
-            return new PearsonsCorrelation().correlation(x, y);
+        double[] x = predictions.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] y = references.stream().mapToDouble(Double::doubleValue).toArray();
+        if (ranks) {
+            return new SpearmansCorrelation(new NaturalRanking(NaNStrategy.FAILED, TiesStrategy.AVERAGE))
+                    .correlation(x, y);
         }
+        return new PearsonsCorrelation().correlation(x, y);
     }
 }

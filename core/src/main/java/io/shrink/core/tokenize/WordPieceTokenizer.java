@@ -357,7 +357,7 @@ public final class WordPieceTokenizer {
         Pieces p = pieces(text);
         List<String> out = new ArrayList<>(p.size);
         for (int i = 0; i < p.size; i++) {
-            out.add(spec.vocab().get(p.ids[i]));
+            out.add(spec.vocab().get(p.values[i]));
         }
         return out;
     }
@@ -465,9 +465,9 @@ public final class WordPieceTokenizer {
     private int putPieces(int k, Pieces p, int count, int type, int[] outIds, int[] types, String[] tokens,
                           int[] starts, int[] ends, int[] seq) {
         for (int i = 0; i < count; i++, k++) {
-            outIds[k] = p.ids[i];
+            outIds[k] = p.values[i];
             types[k] = type;
-            tokens[k] = spec.vocab().get(p.ids[i]);
+            tokens[k] = spec.vocab().get(p.values[i]);
             starts[k] = p.starts[i];
             ends[k] = p.ends[i];
             seq[k] = type;
@@ -529,49 +529,43 @@ public final class WordPieceTokenizer {
 
     // ---------------------------------------------------------------- pipeline
 
-    /** Word-piece ids with original offsets for one text. */
-    private static final class Pieces {
-        int[] ids = new int[16];
-        int[] starts = new int[16];
-        int[] ends = new int[16];
+    /** A growable list of int values, each with a UTF-16 span {@code [start, end)} of the original text. */
+    private static class Spans {
+        int[] values;
+        int[] starts;
+        int[] ends;
         int size;
 
-        void add(int id, int start, int end) {
-            if (size == ids.length) {
-                ids = Arrays.copyOf(ids, size * 2);
+        Spans(int capacity) {
+            values = new int[capacity];
+            starts = new int[capacity];
+            ends = new int[capacity];
+        }
+
+        void add(int value, int start, int end) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
                 starts = Arrays.copyOf(starts, size * 2);
                 ends = Arrays.copyOf(ends, size * 2);
             }
-            ids[size] = id;
+            values[size] = value;
             starts[size] = start;
             ends[size] = end;
             size++;
         }
     }
 
-    /** Normalised code points, each with the UTF-16 span of the original character it came from. */
-    private static final class Normalized {
-        int[] cps;
-        int[] origStart;
-        int[] origEnd;
-        int size;
-
-        Normalized(int capacity) {
-            cps = new int[Math.max(capacity, 4)];
-            origStart = new int[cps.length];
-            origEnd = new int[cps.length];
+    /** Word-piece ids ({@code values}) with original offsets for one text. */
+    private static final class Pieces extends Spans {
+        Pieces() {
+            super(16);
         }
+    }
 
-        void add(int cp, int start, int end) {
-            if (size == cps.length) {
-                cps = Arrays.copyOf(cps, size * 2);
-                origStart = Arrays.copyOf(origStart, size * 2);
-                origEnd = Arrays.copyOf(origEnd, size * 2);
-            }
-            cps[size] = cp;
-            origStart[size] = start;
-            origEnd[size] = end;
-            size++;
+    /** Normalised code points ({@code values}), each with the UTF-16 span of the original character it came from. */
+    private static final class Normalized extends Spans {
+        Normalized(int capacity) {
+            super(Math.max(capacity, 4));
         }
     }
 
@@ -580,7 +574,7 @@ public final class WordPieceTokenizer {
         Pieces out = new Pieces();
         int i = 0;
         while (i < norm.size) {
-            int cp = norm.cps[i];
+            int cp = norm.values[i];
             if (isWhitespace(cp)) {
                 i++;
             } else if (isPunctuation(cp)) {
@@ -588,7 +582,7 @@ public final class WordPieceTokenizer {
                 i++;
             } else {
                 int j = i + 1;
-                while (j < norm.size && !isWhitespace(norm.cps[j]) && !isPunctuation(norm.cps[j])) {
+                while (j < norm.size && !isWhitespace(norm.values[j]) && !isPunctuation(norm.values[j])) {
                     j++;
                 }
                 wordPiece(norm, i, j, out);
@@ -600,8 +594,8 @@ public final class WordPieceTokenizer {
 
     /** Greedy longest-match-first WordPiece over normalised code points {@code [from, to)}. */
     private void wordPiece(Normalized norm, int from, int to, Pieces out) {
-        int wordStart = norm.origStart[from];
-        int wordEnd = norm.origEnd[to - 1];
+        int wordStart = norm.starts[from];
+        int wordEnd = norm.ends[to - 1];
         if (to - from > MAX_INPUT_CHARS_PER_WORD) {
             out.add(unkId, wordStart, wordEnd);
             return;
@@ -618,7 +612,7 @@ public final class WordPieceTokenizer {
                     sb.append(PREFIX);
                 }
                 for (int k = start; k < end; k++) {
-                    sb.appendCodePoint(norm.cps[k]);
+                    sb.appendCodePoint(norm.values[k]);
                 }
                 Integer id = ids.get(sb.toString());
                 if (id != null) {
@@ -632,7 +626,7 @@ public final class WordPieceTokenizer {
                 out.add(unkId, wordStart, wordEnd);
                 return;
             }
-            out.add(found, norm.origStart[start], norm.origEnd[end - 1]);
+            out.add(found, norm.starts[start], norm.ends[end - 1]);
             start = end;
         }
     }
@@ -660,18 +654,18 @@ public final class WordPieceTokenizer {
         Normalized d = decompose(n);
         Normalized out = new Normalized(d.size + 8);
         for (int i = 0; i < d.size; i++) {
-            int cp = d.cps[i];
+            int cp = d.values[i];
             if (isNonSpacingMark(cp)) {
                 continue;
             }
             if (cp < 0x80) {
-                out.add(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp, d.origStart[i], d.origEnd[i]);
+                out.add(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp, d.starts[i], d.ends[i]);
                 continue;
             }
             String lower = new String(Character.toChars(cp)).toLowerCase(Locale.ROOT);
             for (int k = 0; k < lower.length(); ) {
                 int lc = lower.codePointAt(k);
-                out.add(lc, d.origStart[i], d.origEnd[i]);
+                out.add(lc, d.starts[i], d.ends[i]);
                 k += Character.charCount(lc);
             }
         }
@@ -686,7 +680,7 @@ public final class WordPieceTokenizer {
     private static Normalized decompose(Normalized n) {
         StringBuilder all = new StringBuilder(n.size + 8);
         for (int i = 0; i < n.size; i++) {
-            all.appendCodePoint(n.cps[i]);
+            all.appendCodePoint(n.values[i]);
         }
         String whole = all.toString();
         if (Normalizer.isNormalized(whole, Normalizer.Form.NFD)) {
@@ -694,15 +688,15 @@ public final class WordPieceTokenizer {
         }
         Normalized pieces = new Normalized(n.size + 8);
         for (int i = 0; i < n.size; i++) {
-            int cp = n.cps[i];
+            int cp = n.values[i];
             if (cp < 0xC0) {
-                pieces.add(cp, n.origStart[i], n.origEnd[i]);
+                pieces.add(cp, n.starts[i], n.ends[i]);
                 continue;
             }
             String dec = Normalizer.normalize(new String(Character.toChars(cp)), Normalizer.Form.NFD);
             for (int k = 0; k < dec.length(); ) {
                 int c = dec.codePointAt(k);
-                pieces.add(c, n.origStart[i], n.origEnd[i]);
+                pieces.add(c, n.starts[i], n.ends[i]);
                 k += Character.charCount(c);
             }
         }
@@ -713,7 +707,7 @@ public final class WordPieceTokenizer {
         }
         boolean same = true;
         for (int i = 0; i < want.length && same; i++) {
-            same = want[i] == pieces.cps[i];
+            same = want[i] == pieces.values[i];
         }
         if (same) {
             return pieces;
@@ -726,11 +720,11 @@ public final class WordPieceTokenizer {
                 firstUnused++;
             }
             int k = firstUnused;
-            while (used[k] || pieces.cps[k] != c) {
+            while (used[k] || pieces.values[k] != c) {
                 k++;
             }
             used[k] = true;
-            out.add(c, pieces.origStart[k], pieces.origEnd[k]);
+            out.add(c, pieces.starts[k], pieces.ends[k]);
         }
         return out;
     }

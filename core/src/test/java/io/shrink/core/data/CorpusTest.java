@@ -34,6 +34,13 @@ class CorpusTest {
         return e;
     }
 
+    /** Writes each file named (relative to {@code dir}) in {@code nameThenText} with the text after its name. */
+    static void write(Path dir, String... nameThenText) throws IOException {
+        for (int i = 0; i < nameThenText.length; i += 2) {
+            Files.writeString(dir.resolve(nameThenText[i]), nameThenText[i + 1]);
+        }
+    }
+
     static void assertContains(String expected, String message) {
         assertTrue(message.contains(expected), "expected '" + expected + "' in: " + message);
     }
@@ -83,14 +90,15 @@ class CorpusTest {
     void folderOfTextFilesRecursivelyInNameOrder() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("docs"));
         Files.createDirectories(dir.resolve("sub/deeper"));
-        Files.writeString(dir.resolve("b.txt"), "bee document\n");
-        Files.writeString(dir.resolve("a.txt"), "  line one\n\nline two\n\n");
-        Files.writeString(dir.resolve("empty.txt"), " \n\n");
-        Files.writeString(dir.resolve("sub/deeper/d.txt"), "dee");
-        Files.writeString(dir.resolve("sub/c.txt"), "sea");
-        Files.writeString(dir.resolve("notes.md"), "ignored markdown");
-        Files.writeString(dir.resolve("a.txt.bak"), "ignored backup");
-        Files.writeString(dir.resolve("data.jsonl"), "{\"text\": \"ignored json\"}\n");
+        write(dir,
+                "b.txt", "bee document\n",
+                "a.txt", "  line one\n\nline two\n\n",
+                "empty.txt", " \n\n",
+                "sub/deeper/d.txt", "dee",
+                "sub/c.txt", "sea",
+                "notes.md", "ignored markdown",
+                "a.txt.bak", "ignored backup",
+                "data.jsonl", "{\"text\": \"ignored json\"}\n");
         Files.createDirectories(dir.resolve("folder.txt")); // a folder named like a text file is not a document
 
         Corpus c = Corpus.read(dir, 0);
@@ -106,12 +114,13 @@ class CorpusTest {
         for (String d : List.of("train/neg", "train/pos", "train/unsup", "test/pos", "test/neg")) {
             Files.createDirectories(acl.resolve(d));
         }
-        Files.writeString(acl.resolve("train/neg/1_2.txt"), "bad film");
-        Files.writeString(acl.resolve("train/pos/2_9.txt"), "good film");
-        Files.writeString(acl.resolve("train/unsup/3_0.txt"), "some film");
-        Files.writeString(acl.resolve("test/pos/4_10.txt"), "held-out review");
-        Files.writeString(acl.resolve("train/urls_pos.txt"), "http://www.imdb.com/title/tt0453418/usercomments");
-        Files.writeString(acl.resolve("imdbEr.txt"), "0.0490972013402");
+        write(acl,
+                "train/neg/1_2.txt", "bad film",
+                "train/pos/2_9.txt", "good film",
+                "train/unsup/3_0.txt", "some film",
+                "test/pos/4_10.txt", "held-out review",
+                "train/urls_pos.txt", "http://www.imdb.com/title/tt0453418/usercomments",
+                "imdbEr.txt", "0.0490972013402");
 
         for (Path source : List.of(root, acl)) {
             Corpus c = Corpus.read(source, 0);
@@ -198,8 +207,7 @@ class CorpusTest {
         assertContains(noTxt.toString(), e.getMessage());
 
         Path blankFiles = Files.createDirectories(tmp.resolve("blank-files"));
-        Files.writeString(blankFiles.resolve("a.txt"), "\n \n");
-        Files.writeString(blankFiles.resolve("b.txt"), "");
+        write(blankFiles, "a.txt", "\n \n", "b.txt", "");
         assertContains("holds no text", corrupt(blankFiles, 0).getMessage());
     }
 

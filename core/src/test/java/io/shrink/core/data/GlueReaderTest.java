@@ -171,28 +171,35 @@ class GlueReaderTest {
         return corrupt(task, fileName, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** {@link #corrupt} and its message ends with {@code suffix}. */
+    private void assertCorruptEndsWith(GlueTask task, String fileName, String content, String suffix)
+            throws IOException {
+        ShrinkException e = corrupt(task, fileName, content);
+        assertTrue(e.getMessage().endsWith(suffix), e.getMessage());
+    }
+
     @Test
     void badLabel() throws IOException {
-        ShrinkException e = corrupt(GlueTask.SST2, "dev.tsv", "sentence\tlabel\ngood film \t1\nbad film \t2\n");
-        assertTrue(e.getMessage().endsWith("dev.tsv:3: bad label '2' for sst2; expected one of 0, 1"), e.getMessage());
+        assertCorruptEndsWith(GlueTask.SST2, "dev.tsv", "sentence\tlabel\ngood film \t1\nbad film \t2\n",
+                "dev.tsv:3: bad label '2' for sst2; expected one of 0, 1");
     }
 
     @Test
     void nonNumericAndOutOfRangeScore() throws IOException {
         String header = "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n";
-        ShrinkException e = corrupt(GlueTask.STSB, "dev.tsv", header + "0\tg\tf\t2012\t1\ts\ts\tA man.\tA dog.\tfive\n");
-        assertTrue(e.getMessage().endsWith("dev.tsv:2: score 'five' is not a number"), e.getMessage());
-        e = corrupt(GlueTask.STSB, "dev.tsv", header + "0\tg\tf\t2012\t1\ts\ts\tA man.\tA dog.\t5.5\n");
-        assertTrue(e.getMessage().endsWith("dev.tsv:2: score 5.5 is outside [0, 5]"), e.getMessage());
+        assertCorruptEndsWith(GlueTask.STSB, "dev.tsv", header + "0\tg\tf\t2012\t1\ts\ts\tA man.\tA dog.\tfive\n",
+                "dev.tsv:2: score 'five' is not a number");
+        assertCorruptEndsWith(GlueTask.STSB, "dev.tsv", header + "0\tg\tf\t2012\t1\ts\ts\tA man.\tA dog.\t5.5\n",
+                "dev.tsv:2: score 5.5 is outside [0, 5]");
     }
 
     @Test
     void wrongColumnCount() throws IOException {
-        ShrinkException e = corrupt(GlueTask.RTE, "dev.tsv",
-                "index\tsentence1\tsentence2\tlabel\n0\ta\tb\tentailment\n1\ta \"quoted\ttab\"\tb\tentailment\n");
-        assertTrue(e.getMessage().endsWith("dev.tsv:3: expected 4 tab-separated columns, found 5"), e.getMessage());
-        e = corrupt(GlueTask.COLA, "train.tsv", "gj04\t1\t\tOur friends won't buy this analysis.\nbad row\n");
-        assertTrue(e.getMessage().endsWith("train.tsv:2: expected 4 tab-separated columns, found 1"), e.getMessage());
+        assertCorruptEndsWith(GlueTask.RTE, "dev.tsv",
+                "index\tsentence1\tsentence2\tlabel\n0\ta\tb\tentailment\n1\ta \"quoted\ttab\"\tb\tentailment\n",
+                "dev.tsv:3: expected 4 tab-separated columns, found 5");
+        assertCorruptEndsWith(GlueTask.COLA, "train.tsv", "gj04\t1\t\tOur friends won't buy this analysis.\nbad row\n",
+                "train.tsv:2: expected 4 tab-separated columns, found 1");
     }
 
     @Test
@@ -203,16 +210,15 @@ class GlueReaderTest {
 
     @Test
     void emptyFilesAndHeaderOnly() throws IOException {
-        assertTrue(corrupt(GlueTask.SST2, "dev.tsv", "").getMessage().endsWith("dev.tsv:1: empty file"));
-        assertTrue(corrupt(GlueTask.COLA, "dev.tsv", "").getMessage().endsWith("dev.tsv:1: empty file"));
-        assertTrue(corrupt(GlueTask.SST2, "dev.tsv", "sentence\tlabel\n").getMessage()
-                .endsWith("dev.tsv:1: a header but no rows"));
+        assertCorruptEndsWith(GlueTask.SST2, "dev.tsv", "", "dev.tsv:1: empty file");
+        assertCorruptEndsWith(GlueTask.COLA, "dev.tsv", "", "dev.tsv:1: empty file");
+        assertCorruptEndsWith(GlueTask.SST2, "dev.tsv", "sentence\tlabel\n", "dev.tsv:1: a header but no rows");
     }
 
     @Test
     void emptyLineInsideButNotAtTheEnd() throws IOException {
-        ShrinkException e = corrupt(GlueTask.SST2, "dev.tsv", "sentence\tlabel\na \t1\n\nb \t0\n");
-        assertTrue(e.getMessage().endsWith("dev.tsv:3: empty line inside the file"), e.getMessage());
+        assertCorruptEndsWith(GlueTask.SST2, "dev.tsv", "sentence\tlabel\na \t1\n\nb \t0\n",
+                "dev.tsv:3: empty line inside the file");
         Path dir = tmp.resolve("SST-2");
         Files.writeString(dir.resolve("dev.tsv"), "sentence\tlabel\r\na \t1\r\n\n\n");
         List<Example> ok = GlueReader.read(tmp, GlueTask.SST2, "dev");

@@ -31,22 +31,8 @@ class BootstrapTest {
     }
 
     /** Accuracy computed from the whole lists, so the bootstrap cannot take its per-example shortcut. */
-    private static final Metric<Integer, Integer> WHOLE_LIST_ACCURACY = new Metric<>() {
-        @Override
-        public String name() {
-            return "accuracy (whole list)";
-        }
-
-        @Override
-        public boolean higherIsBetter() {
-            return true;
-        }
-
-        @Override
-        public double compute(List<? extends Integer> p, List<? extends Integer> r) {
-            return ClassificationMetrics.ACCURACY.compute(p, r);
-        }
-    };
+    private static final Metric<Integer, Integer> WHOLE_LIST_ACCURACY =
+            new NamedMetric<Integer, Integer>("accuracy (whole list)", true, ClassificationMetrics.ACCURACY::compute);
 
     @Test
     void replicatesOfMetricsDrawnWithOneSeedSeeTheSameResamples() {

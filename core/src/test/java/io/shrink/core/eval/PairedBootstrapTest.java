@@ -110,22 +110,8 @@ class PairedBootstrapTest {
 
     @Test
     void forALowerIsBetterMetricTheLowerSystemWins() {
-        Metric<Integer, Integer> errorRate = new Metric<>() {
-            @Override
-            public String name() {
-                return "error";
-            }
-
-            @Override
-            public boolean higherIsBetter() {
-                return false;
-            }
-
-            @Override
-            public double compute(List<? extends Integer> p, List<? extends Integer> r) {
-                return 1 - ClassificationMetrics.ACCURACY.compute(p, r);
-            }
-        };
+        Metric<Integer, Integer> errorRate =
+                new NamedMetric<Integer, Integer>("error", false, (p, r) -> 1 - ClassificationMetrics.ACCURACY.compute(p, r));
         List<Integer> g = gold(300);
         PairedBootstrap.Comparison c = PairedBootstrap.compare(errorRate, g, flipped(g, 2, 0), g, 200, 4);
         assertEquals(-0.5, c.difference().value(), 0.02);

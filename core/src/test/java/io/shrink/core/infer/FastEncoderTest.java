@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.shrink.core.TestData;
+import io.shrink.core.PyTorchManagerTest;
 import io.shrink.core.TinyModels;
 import io.shrink.core.model.Checkpoint;
 import io.shrink.core.checkpoint.onnx.OnnxBertImporter;
@@ -12,8 +13,6 @@ import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.tokenize.Encoding;
 import io.shrink.core.tokenize.WordPieceTokenizer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -26,19 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fast TorchScript forward pass against the functional encoder: same last hidden state within 1e-4. */
-class FastEncoderTest {
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = NDManager.newBaseManager("PyTorch");
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
-
+class FastEncoderTest extends PyTorchManagerTest {
     static List<EncoderConfig> configs() {
         EncoderConfig pruned = TinyModels.bert().withLayers(List.of(2, 0), List.of(0, 40));
         EncoderConfig relu = TinyModels.distilbert().withLayers(List.of(4, 3), List.of(64, 16));

@@ -3,10 +3,9 @@ package io.shrink.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.shrink.core.PyTorchManagerTest;
 import io.shrink.core.TinyModels;
 import io.shrink.core.model.Checkpoint;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -17,19 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class EncoderTest {
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = NDManager.newBaseManager("PyTorch");
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
-
+class EncoderTest extends PyTorchManagerTest {
     @Test
     void paddingDoesNotChangeRealTokens() {
         try (NDManager m = manager.newSubManager();
