@@ -6,8 +6,6 @@ import io.shrink.core.distill.DistillService;
 import io.shrink.core.distill.LossWeights;
 import io.shrink.core.compress.layers.StudentInit;
 import io.shrink.core.results.RunResult;
-import io.shrink.core.task.DataOptions;
-import io.shrink.core.task.FeatureOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -125,16 +123,7 @@ public final class DistillCommand implements Callable<Integer> {
     boolean ceMaskedOnly;
 
     @Mixin
-    TrainingOptions training;
-
-    @Mixin
-    MaxLengthOption maxLength;
-
-    @Mixin
-    SquadOptions squad;
-
-    @Mixin
-    TaskDataOptions taskData;
+    TaskTrainingOptions training;
 
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Teacher-output cache (default: <registry>/cache/teacher).")
     Path cacheDir;
@@ -160,9 +149,7 @@ public final class DistillCommand implements Callable<Integer> {
         DistillRequest request = new DistillRequest(teacher,
                 new DistillRequest.Student(student, layers, dropTokenTypes, hidden, heads, ffn, init),
                 general ? null : task, new DistillRequest.Corpus(corpus, maxDocuments, evalChunks),
-                new DataOptions(general ? null : data.forTask(task), taskData.maxTrain, taskData.maxEval,
-                        squad.trainArticles, squad.evalArticles),
-                new FeatureOptions(maxLength.maxLength, taskData.headTail, squad.docStride, squad.maxQueryLength),
+                training.data(general ? null : data.forTask(task)), training.features(),
                 weights, training.toOptions(), training.runOptions(), id, force.force, cacheDir);
         RunResult r = new DistillService(context.models()).run(request, context.progress());
         Output out = context.output();

@@ -3,8 +3,6 @@ package io.shrink.commands;
 import io.shrink.core.finetune.FineTuneRequest;
 import io.shrink.core.finetune.FineTuneService;
 import io.shrink.core.results.RunResult;
-import io.shrink.core.task.DataOptions;
-import io.shrink.core.task.FeatureOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,16 +45,7 @@ public final class FineTuneCommand implements Callable<Integer> {
     String id;
 
     @Mixin
-    TrainingOptions training;
-
-    @Mixin
-    MaxLengthOption maxLength;
-
-    @Mixin
-    SquadOptions squad;
-
-    @Mixin
-    TaskDataOptions taskData;
+    TaskTrainingOptions training;
 
     @Mixin
     ForceOption force;
@@ -68,10 +57,7 @@ public final class FineTuneCommand implements Callable<Integer> {
     public Integer call() {
         training.checkResume(context);
         FineTuneRequest request = new FineTuneRequest(model, task, id, force.force,
-                new DataOptions(data.forTask(task), taskData.maxTrain, taskData.maxEval, squad.trainArticles,
-                        squad.evalArticles),
-                new FeatureOptions(maxLength.maxLength, taskData.headTail, squad.docStride, squad.maxQueryLength),
-                training.toOptions(), training.runOptions());
+                training.data(data.forTask(task)), training.features(), training.toOptions(), training.runOptions());
         RunResult r = new FineTuneService(context.models()).run(request, context.progress());
         Output out = context.output();
         if (json.json) {
