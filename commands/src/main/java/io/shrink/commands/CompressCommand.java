@@ -30,8 +30,7 @@ public final class CompressCommand implements Callable<Integer> {
     @Mixin
     CommandContext context;
 
-    @Parameters(paramLabel = "MODEL", description = "Registry id of the model to compress.")
-    String model;
+    @Mixin ModelParameter model;
 
     @Option(names = "--method", required = true, paramLabel = "METHOD", completionCandidates = MethodNames.class,
             description = "Compression method: ${COMPLETION-CANDIDATES}.")
@@ -71,7 +70,7 @@ public final class CompressCommand implements Callable<Integer> {
             values.put(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
         }
         CompressService.Result r = new CompressService(context.models())
-                .run(new CompressRequest(model, method, values, id, force.force, seed.seed, "compress"));
+                .run(new CompressRequest(model.id, method, values, id, force.force, seed.seed, "compress"));
         Output out = context.output();
         if (json.json) {
             Map<String, Object> both = new LinkedHashMap<>();
@@ -79,7 +78,7 @@ public final class CompressCommand implements Callable<Integer> {
             both.put("report", r.report());
             out.json(both);
         } else {
-            out.println(String.format(Locale.ROOT, "compressed %s into %s with %s: %s -> %s parameters (%.1f%%)", model,
+            out.println(String.format(Locale.ROOT, "compressed %s into %s with %s: %s -> %s parameters (%.1f%%)", model.id,
                     r.entry().id(), r.report().method(), Formats.count(r.report().parametersBefore()),
                     Formats.count(r.report().parametersAfter()), 100 * r.report().parameterRatio()));
             r.report().notes().forEach(n -> out.println("  " + n));

@@ -26,8 +26,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     CommandContext context;
 
-    @Parameters(paramLabel = "MODEL", description = "Registry id of the model.")
-    String model;
+    @Mixin ModelParameter model;
 
     @Option(names = "--task", required = true, paramLabel = "TASK", completionCandidates = TaskNames.WithSuites.class,
             description = "One of ${COMPLETION-CANDIDATES} (glue: every GLUE task in --glue-dir, with the macro score).")
@@ -56,7 +55,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        EvaluateRequest request = new EvaluateRequest(model, task,
+        EvaluateRequest request = new EvaluateRequest(model.id, task,
                 new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles), maxLength.maxLength,
                 bootstrap.bootstrap, seed.seed, output.dir());
         RunResult r = new EvaluateService(context.models()).run(request, context.progress());

@@ -31,8 +31,7 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Mixin
     CommandContext context;
 
-    @Parameters(paramLabel = "MODEL", description = "Registry id of the model to start from.")
-    String model;
+    @Mixin ModelParameter model;
 
     @Option(names = "--task", required = true, paramLabel = "TASK", completionCandidates = TaskNames.class,
             description = "One of ${COMPLETION-CANDIDATES}.")
@@ -56,7 +55,7 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         training.checkResume(context);
-        FineTuneRequest request = new FineTuneRequest(model, task, id, force.force,
+        FineTuneRequest request = new FineTuneRequest(model.id, task, id, force.force,
                 training.data(data.forTask(task)), training.features(), training.toOptions(), training.runOptions());
         RunResult r = new FineTuneService(context.models()).run(request, context.progress());
         Output out = context.output();

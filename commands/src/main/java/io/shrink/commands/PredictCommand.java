@@ -28,8 +28,7 @@ public final class PredictCommand implements Callable<Integer> {
     @Mixin
     CommandContext context;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Model id in the registry.")
-    String model;
+    @Mixin ModelParameter model;
 
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "Input texts.")
     List<String> texts;
@@ -45,7 +44,7 @@ public final class PredictCommand implements Callable<Integer> {
         if (topK < 1 || topK > 1000) {
             throw context.usage("--top-k must be between 1 and 1000");
         }
-        List<Prediction> predictions = context.models().predict(model, texts, topK);
+        List<Prediction> predictions = context.models().predict(model.id, texts, topK);
         Output out = context.output();
         if (json.json) {
             out.json(predictions);
