@@ -34,25 +34,17 @@ import java.util.concurrent.Callable;
                 "  shrink compare results/runs/distil6-s42 results/runs/distil6-s43 \\",
                 "      --vs results/runs/bert6-nokd-s42 results/runs/bert6-nokd-s43 --bootstrap 10000"})
 public final class CompareCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
+    @Mixin CommandContext context;
 
     @Parameters(arity = "1..*", paramLabel = "RUN", description = {"Run directory (or its result.json): run A then run B;",
-            "with --vs, the runs of group A."})
-    List<Path> runs;
+            "with --vs, the runs of group A."}) List<Path> runs;
 
     @Option(names = "--vs", arity = "1..*", paramLabel = "RUN",
-            description = "The runs of group B (e.g. the same model trained with other seeds).")
-    List<Path> vs;
+            description = "The runs of group B (e.g. the same model trained with other seeds).") List<Path> vs;
 
-    @Mixin
-    BootstrapOption bootstrap;
-
-    @Mixin
-    SeedOption seed;
-
-    @Mixin
-    RunOutputOptions output;
+    @Mixin BootstrapOption bootstrap;
+    @Mixin SeedOption seed;
+    @Mixin RunOutputOptions output;
 
     @Override
     public Integer call() {

@@ -27,29 +27,19 @@ import java.util.concurrent.Callable;
         footer = {"  shrink compress bert-base-uncased --method layers --set layers=0,2,4,7,9,11 --id bert-6l",
                 "  shrink compress bert-base-uncased --method layers --set layers=first:4 --set dropTokenTypes=true --id bert-4l"})
 public final class CompressCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
+    @Mixin CommandContext context;
     @Mixin ModelParameter model;
 
     @Option(names = "--method", required = true, paramLabel = "METHOD", completionCandidates = MethodNames.class,
-            description = "Compression method: ${COMPLETION-CANDIDATES}.")
-    String method;
+            description = "Compression method: ${COMPLETION-CANDIDATES}.") String method;
 
     @Option(names = "--set", paramLabel = "NAME=VALUE", description = "A setting of the method (repeatable).")
     List<String> settings = new ArrayList<>();
 
-    @Option(names = "--id", required = true, paramLabel = "ID", description = "Registry id of the new model.")
-    String id;
-
-    @Mixin
-    SeedOption seed;
-
-    @Mixin
-    ForceOption force;
-
-    @Mixin
-    JsonOption json;
+    @Option(names = "--id", required = true, paramLabel = "ID", description = "Registry id of the new model.") String id;
+    @Mixin SeedOption seed;
+    @Mixin ForceOption force;
+    @Mixin JsonOption json;
 
     /** The registry's method names, for help and completion. */
     static final class MethodNames implements Iterable<String> {

@@ -23,35 +23,25 @@ import java.util.concurrent.Callable;
         footer = {"  shrink evaluate all-minilm-l6-v2-sst2 --task sst2 --glue-dir ../shared/data/glue",
                 "  shrink evaluate bert-base-uncased --task glue --glue-dir ../shared/data/glue"})
 public final class EvaluateCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
+    @Mixin CommandContext context;
     @Mixin ModelParameter model;
 
     @Option(names = "--task", required = true, paramLabel = "TASK", completionCandidates = TaskNames.WithSuites.class,
-            description = "One of ${COMPLETION-CANDIDATES} (glue: every GLUE task in --glue-dir, with the macro score).")
-    String task;
+            description = "One of ${COMPLETION-CANDIDATES} (glue: every GLUE task in --glue-dir, with the macro score).") String task;
 
-    @Mixin
-    DataDirOptions data;
+    @Mixin DataDirOptions data;
 
     @Option(names = "--max-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, 0 = all.")
     int maxExamples;
 
-    @Mixin
-    MaxLengthOption maxLength;
-
-    @Mixin
-    BootstrapOption bootstrap;
-
-    @Mixin
-    SeedOption seed;
+    @Mixin MaxLengthOption maxLength;
+    @Mixin BootstrapOption bootstrap;
+    @Mixin SeedOption seed;
 
     @Option(names = "--eval-articles", paramLabel = "FROM-TO", description = "SQuAD: evaluate on these dev-set articles, e.g. 40-47 (default: all).")
     String evalArticles;
 
-    @Mixin
-    RunOutputOptions output;
+    @Mixin RunOutputOptions output;
 
     @Override
     public Integer call() {

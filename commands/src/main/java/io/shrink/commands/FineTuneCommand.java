@@ -28,29 +28,17 @@ import java.util.concurrent.Callable;
                 "      --train-articles 0-39 --eval-articles 40-47",
                 "  shrink fine-tune bert-base-uncased --task mrpc --lr 2e-5 --epochs 3 --run-dir runs/mrpc --resume"})
 public final class FineTuneCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
+    @Mixin CommandContext context;
     @Mixin ModelParameter model;
 
     @Option(names = "--task", required = true, paramLabel = "TASK", completionCandidates = TaskNames.class,
-            description = "One of ${COMPLETION-CANDIDATES}.")
-    String task;
+            description = "One of ${COMPLETION-CANDIDATES}.") String task;
 
-    @Mixin
-    DataDirOptions data;
-
-    @Option(names = "--id", paramLabel = "ID", description = "Registry id of the result (default: MODEL-TASK).")
-    String id;
-
-    @Mixin
-    TaskTrainingOptions training;
-
-    @Mixin
-    ForceOption force;
-
-    @Mixin
-    JsonOption json;
+    @Mixin DataDirOptions data;
+    @Option(names = "--id", paramLabel = "ID", description = "Registry id of the result (default: MODEL-TASK).") String id;
+    @Mixin TaskTrainingOptions training;
+    @Mixin ForceOption force;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {

@@ -25,19 +25,14 @@ import java.util.concurrent.Callable;
         footer = {"  shrink predict bert-base-uncased 'The capital of France is [MASK].'",
                 "  shrink predict bert-base-uncased --top-k 3 --json 'I love [MASK] music.'"})
 public final class PredictCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
+    @Mixin CommandContext context;
     @Mixin ModelParameter model;
-
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "Input texts.")
-    List<String> texts;
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "Input texts.") List<String> texts;
 
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "5", description = "Candidates per [MASK] (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Mixin
-    JsonOption json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {

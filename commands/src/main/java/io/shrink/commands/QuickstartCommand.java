@@ -14,11 +14,8 @@ import java.util.concurrent.Callable;
                 "Maven Central into the registry (once; it is fetched with mvn when not in the local Maven",
                 "repository) and show what it predicts for a few fixed masked sentences."})
 public final class QuickstartCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
-    @Mixin
-    JsonOption json;
+    @Mixin CommandContext context;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {

@@ -22,17 +22,10 @@ import java.util.concurrent.Callable;
         footer = {"  shrink run recipes/minilm-sst2.yaml",
                 "  nohup shrink run recipes/bert-base-glue.yaml --set GLUE_DIR=/data/glue > bert.log 2>&1 &"})
 public final class RunCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
-    @Parameters(paramLabel = "RECIPE", description = "Recipe file (YAML).")
-    Path recipe;
-
-    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "Set a recipe variable.")
-    Map<String, String> overrides = Map.of();
-
-    @Option(names = "--dry-run", description = "Print the resolved steps without running them.")
-    boolean dryRun;
+    @Mixin CommandContext context;
+    @Parameters(paramLabel = "RECIPE", description = "Recipe file (YAML).") Path recipe;
+    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "Set a recipe variable.") Map<String, String> overrides = Map.of();
+    @Option(names = "--dry-run", description = "Print the resolved steps without running them.") boolean dryRun;
 
     @Override
     public Integer call() {
