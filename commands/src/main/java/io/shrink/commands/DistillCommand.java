@@ -1,10 +1,7 @@
 package io.shrink.commands;
 
-import io.shrink.core.distill.CosineLayers;
 import io.shrink.core.distill.DistillRequest;
 import io.shrink.core.distill.DistillService;
-import io.shrink.core.distill.LossWeights;
-import io.shrink.core.compress.layers.StudentInit;
 import io.shrink.core.results.RunResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,41 +58,8 @@ public final class DistillCommand implements Callable<Integer> {
     @Mixin DataDirOptions data;
     @Option(names = "--id", paramLabel = "ID", description = "Registry id of the student (default: TEACHER-student).") String id;
 
-    @Option(names = "--student", paramLabel = "ID", description = "Train this registry model as the student instead of creating one (a masked-LM model gets a new task head).")
-    String student;
-
-    @Option(names = "--layers", paramLabel = "SPEC", description = "Teacher layers to copy: a list like 0,2,4,7,9,11, every-other or first:K (default: 0,2,4,7,9,11 for a 12-layer teacher, else every-other).")
-    String layers;
-
-    @Option(names = "--drop-token-types", description = "DistilBERT style: no token-type embeddings (segment 0 folded into positions); not with a teacher whose head pools through BERT's pooler.")
-    boolean dropTokenTypes;
-
-    @Option(names = "--hidden", defaultValue = "0", description = "Hidden size of a narrower student, 0 = the teacher's.") int hidden;
-    @Option(names = "--heads", defaultValue = "0", description = "Attention heads of a narrower student, 0 = hidden / head size.") int heads;
-    @Option(names = "--ffn", defaultValue = "0", description = "FFN width of a narrower student, 0 = the teacher's ratio.") int ffn;
-
-    @Option(names = "--init", defaultValue = "truncate", paramLabel = "HOW",
-            description = "How a narrower student starts (${COMPLETION-CANDIDATES}): truncate, leading slices of teacher weights; random, drawn afresh (default: ${DEFAULT-VALUE}).")
-    StudentInit.Init init;
-
-    @Option(names = "--alpha-ce", paramLabel = "W", description = "Soft-target cross-entropy weight (general 5.0, task 0.5); for a regression task (STS-B), the mean squared error to the teacher's score.")
-    Double alphaCe;
-
-    @Option(names = "--alpha-mlm", paramLabel = "W", description = "Masked-LM loss weight (general 2.0).") Double alphaMlm;
-    @Option(names = "--alpha-cos", paramLabel = "W", description = "Cosine loss weight on hidden states (general 1.0, task 0).") Double alphaCos;
-
-    @Option(names = "--cos-layers", paramLabel = "LAYERS", defaultValue = "last",
-            description = "Hidden states the cosine loss compares (${COMPLETION-CANDIDATES}): last, as DistilBERT; mapped, every student layer with the teacher layer it came from, embeddings included, averaged (default: ${DEFAULT-VALUE}).")
-    CosineLayers cosLayers;
-
-    @Option(names = "--alpha-mse", paramLabel = "W", description = "Hidden-state MSE weight on mapped layers (default 0).") Double alphaMse;
-    @Option(names = "--alpha-att", paramLabel = "W", description = "Attention KL weight on mapped layers (default 0).") Double alphaAtt;
-    @Option(names = "--alpha-hard", paramLabel = "W", description = "Gold-label loss weight (task 0.5).") Double alphaHard;
-    @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature of the soft targets (default 2.0).") Double temperature;
-
-    @Option(names = "--ce-masked-only", description = "General: soft targets only at masked positions (default: every real token).")
-    boolean ceMaskedOnly;
-
+    @Mixin StudentOptions student;
+    @Mixin LossWeightOptions loss;
     @Mixin TaskTrainingOptions training;
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Teacher-output cache (default: <registry>/cache/teacher).") Path cacheDir;
     @Mixin ForceOption force;
@@ -111,13 +75,9 @@ public final class DistillCommand implements Callable<Integer> {
         if (!general && corpus != null) {
             throw context.usage("--corpus is for general distillation; drop it or --task");
         }
-        LossWeights weights = LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard,
-                temperature, ceMaskedOnly, cosLayers);
-        DistillRequest request = new DistillRequest(teacher,
-                new DistillRequest.Student(student, layers, dropTokenTypes, hidden, heads, ffn, init),
-                general ? null : task, new DistillRequest.Corpus(corpus, maxDocuments, evalChunks),
+        DistillRequest request = new DistillRequest(teacher, student.toStudent(), general ? null : task, new DistillRequest.Corpus(corpus, maxDocuments, evalChunks),
                 training.data(general ? null : data.forTask(task)), training.features(),
-                weights, training.toOptions(), training.runOptions(), id, force.force, cacheDir);
+                loss.resolve(general), training.toOptions(), training.runOptions(), id, force.force, cacheDir);
         RunResult r = new DistillService(context.models()).run(request, context.progress());
         Output out = context.output();
         if (json.json) {
