@@ -11,7 +11,6 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code shrink benchmark}: speed, memory and size of registry models, side by side. */
 @Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
@@ -26,8 +25,7 @@ import java.util.concurrent.Callable;
         footer = {"  shrink benchmark bert-base-uncased",
                 "  shrink benchmark bert-base-uncased my-6-layer --batch 1,32 --seq 128 --duration 30",
                 "  shrink benchmark my-6-layer --compare results/runs/<run-id>/result.json --json"})
-public final class BenchmarkCommand implements Callable<Integer> {
-    @Mixin CommandContext context;
+public final class BenchmarkCommand extends ContextCommand {
     @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model ids in the registry.") List<String> models;
 
     @Option(names = "--batch", paramLabel = "N", split = ",", defaultValue = "1,32",

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code shrink compress}: run a compression method from the registry of methods on a registry model. */
 @Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
@@ -26,8 +25,7 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  shrink compress bert-base-uncased --method layers --set layers=0,2,4,7,9,11 --id bert-6l",
                 "  shrink compress bert-base-uncased --method layers --set layers=first:4 --set dropTokenTypes=true --id bert-4l"})
-public final class CompressCommand implements Callable<Integer> {
-    @Mixin CommandContext context;
+public final class CompressCommand extends ContextCommand {
     @Mixin ModelParameter model;
 
     @Option(names = "--method", required = true, paramLabel = "METHOD", completionCandidates = MethodNames.class,

@@ -10,7 +10,6 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code shrink distill}: knowledge distillation of a registry teacher into a smaller student. */
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
@@ -42,8 +41,7 @@ import java.util.concurrent.Callable;
                 "  shrink distill bert-base-mrpc --task mrpc --layers every-other --epochs 3",
                 "  shrink models derive bert-base-uncased --id bert6 && shrink distill bert-base-sst2 --task sst2 --student bert6",
                 "  shrink distill minilm-squad --task squad --train-articles 0-39 --eval-articles 40-47 --layers 0,2,4"})
-public final class DistillCommand implements Callable<Integer> {
-    @Mixin CommandContext context;
+public final class DistillCommand extends ContextCommand {
     @Parameters(paramLabel = "TEACHER", description = "Registry id of the teacher.") String teacher;
 
     @Option(names = "--task", paramLabel = "TASK", completionCandidates = TaskNames.WithGeneral.class,

@@ -9,8 +9,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.concurrent.Callable;
-
 /** {@code shrink evaluate}: official metrics with bootstrap intervals, per-example predictions, a result file. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         defaultValueProvider = SeedOption.Zero.class,
@@ -22,8 +20,7 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  shrink evaluate all-minilm-l6-v2-sst2 --task sst2 --glue-dir ../shared/data/glue",
                 "  shrink evaluate bert-base-uncased --task glue --glue-dir ../shared/data/glue"})
-public final class EvaluateCommand implements Callable<Integer> {
-    @Mixin CommandContext context;
+public final class EvaluateCommand extends ContextCommand {
     @Mixin ModelParameter model;
 
     @Option(names = "--task", required = true, paramLabel = "TASK", completionCandidates = TaskNames.WithSuites.class,

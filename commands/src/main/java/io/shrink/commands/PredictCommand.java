@@ -9,7 +9,6 @@ import picocli.CommandLine.Parameters;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code shrink predict}: run a model on text and print what it computes. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
@@ -24,8 +23,7 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  shrink predict bert-base-uncased 'The capital of France is [MASK].'",
                 "  shrink predict bert-base-uncased --top-k 3 --json 'I love [MASK] music.'"})
-public final class PredictCommand implements Callable<Integer> {
-    @Mixin CommandContext context;
+public final class PredictCommand extends ContextCommand {
     @Mixin ModelParameter model;
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "Input texts.") List<String> texts;
 
