@@ -78,11 +78,7 @@ public final class DistillCommand extends ContextCommand {
                 loss.resolve(general), training.toOptions(), training.runOptions(), id, force.force, cacheDir);
         RunResult r = new DistillService(context.models()).run(request, context.progress());
         Output out = context.output();
-        if (json.json) {
-            out.json(r);
-        } else if (r.paused()) {
-            out.pausedRun(r);
-        } else {
+        if (!out.jsonOrPaused(r, json.json)) {
             out.println("distilled " + teacher + " into " + r.models().get(0).id() + " ("
                     + String.format(Locale.ROOT, "%.1fM", r.models().get(0).parameters() / 1e6) + " parameters) on " + r.task()
                     + " in " + String.format(Locale.ROOT, "%.0f s", r.timings().wallSeconds()));

@@ -45,11 +45,7 @@ public final class FineTuneCommand extends ContextCommand {
                 training.data(data.forTask(task)), training.features(), training.toOptions(), training.runOptions());
         RunResult r = new FineTuneService(context.models()).run(request, context.progress());
         Output out = context.output();
-        if (json.json) {
-            out.json(r);
-        } else if (r.paused()) {
-            out.pausedRun(r);
-        } else {
+        if (!out.jsonOrPaused(r, json.json)) {
             out.println("fine-tuned " + r.models().get(0).id() + " on " + r.task() + " in "
                     + String.format(Locale.ROOT, "%.0f s", r.timings().wallSeconds()));
             Formats.metrics(r).forEach(out::println);
