@@ -34,16 +34,13 @@ public final class EvaluateCommand extends ContextCommand {
     @Mixin MaxLengthOption maxLength;
     @Mixin BootstrapOption bootstrap;
     @Mixin SeedOption seed;
-
-    @Option(names = "--eval-articles", paramLabel = "FROM-TO", description = "SQuAD: evaluate on these dev-set articles, e.g. 40-47 (default: all).")
-    String evalArticles;
-
+    @Mixin EvalArticlesOption evalArticles;
     @Mixin RunOutputOptions output;
 
     @Override
     public Integer call() {
         EvaluateRequest request = new EvaluateRequest(model.id, task,
-                new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles), maxLength.maxLength,
+                new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles.articles), maxLength.maxLength,
                 bootstrap.bootstrap, seed.seed, output.dir());
         RunResult r = new EvaluateService(context.models()).run(request, context.progress());
         Output o = context.output();

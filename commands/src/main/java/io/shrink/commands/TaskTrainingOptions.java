@@ -25,7 +25,8 @@ public final class TaskTrainingOptions {
 
     /** The data to read: from {@code dir} (null: the environment variable), with the sampling and SQuAD splits. */
     DataOptions data(Path dir) {
-        return new DataOptions(dir, taskData.maxTrain, taskData.maxEval, squad.trainArticles, squad.evalArticles);
+        return new DataOptions(dir, taskData.maxTrain, taskData.maxEval, squad.trainArticles,
+                squad.evalArticles.articles);
     }
 
     /** How examples become model inputs. */
