@@ -159,6 +159,7 @@ function _complete_shrink() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} predict" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fine-tune" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} distill" ];    then _picocli_shrink; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} compress" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} evaluate" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} compare" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} benchmark" ];    then _picocli_shrink; return $?; fi
@@ -178,31 +179,33 @@ function _complete_shrink() {
   local cmds2=(predict)
   local cmds3=(fine-tune)
   local cmds4=(distill)
-  local cmds5=(evaluate)
-  local cmds6=(compare)
-  local cmds7=(benchmark)
-  local cmds8=(run)
-  local cmds9=(generate-completion)
-  local cmds10=(shell)
-  local cmds11=(models list)
-  local cmds12=(models show)
-  local cmds13=(models import)
-  local cmds14=(models export)
-  local cmds15=(models derive)
-  local cmds16=(models rm)
+  local cmds5=(compress)
+  local cmds6=(evaluate)
+  local cmds7=(compare)
+  local cmds8=(benchmark)
+  local cmds9=(run)
+  local cmds10=(generate-completion)
+  local cmds11=(shell)
+  local cmds12=(models list)
+  local cmds13=(models show)
+  local cmds14=(models import)
+  local cmds15=(models export)
+  local cmds16=(models derive)
+  local cmds17=(models rm)
 
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_shrink_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_shrink_models_derive; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_export; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_models_import; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_models_show; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_shell; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_run; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_benchmark; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_compare; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_evaluate; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_shrink_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_shrink_models_derive; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_shrink_models_export; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_import; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_models_show; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_shell; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_run; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_benchmark; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_compare; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_evaluate; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_compress; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_distill; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_shrink_finetune; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_shrink_predict; return $?; fi
@@ -219,7 +222,7 @@ function _picocli_shrink() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="quickstart models predict fine-tune distill evaluate compare benchmark run generate-completion shell"
+  local commands="quickstart models predict fine-tune distill compress evaluate compare benchmark run generate-completion shell"
   local flag_opts="'-v' '--verbose' '-q' '--quiet' '-h' '--help' '-V' '--version'"
   local arg_opts="'--registry'"
 
@@ -345,13 +348,16 @@ function _picocli_shrink_finetune() {
   local commands=""
   local flag_opts="'--resume' '--head-tail' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
   local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--keep' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--registry'"
+  local TASK_option_args=("cola" "sst2" "mrpc" "stsb" "qqp" "mnli" "qnli" "rte" "wnli" "imdb" "squad") # --task values
   local WHICH_option_args=("best" "last") # --keep values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
     '--task')
-      return
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${TASK_option_args[@]}" ) )
+      return $?
       ;;
     '--glue-dir')
       local IFS=$'\n'
@@ -474,6 +480,7 @@ function _picocli_shrink_distill() {
   local commands=""
   local flag_opts="'--drop-token-types' '--ce-masked-only' '--resume' '--head-tail' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
   local arg_opts="'--task' '--corpus' '--max-documents' '--eval-chunks' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--student' '--layers' '--hidden' '--heads' '--ffn' '--init' '--alpha-ce' '--alpha-mlm' '--alpha-cos' '--cos-layers' '--alpha-mse' '--alpha-att' '--alpha-hard' '--temperature' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--keep' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--cache-dir' '--registry'"
+  local TASK_option_args=("cola" "sst2" "mrpc" "stsb" "qqp" "mnli" "qnli" "rte" "wnli" "imdb" "squad" "general") # --task values
   local HOW_option_args=("truncate" "random") # --init values
   local LAYERS_option_args=("last" "mapped") # --cos-layers values
   local WHICH_option_args=("best" "last") # --keep values
@@ -482,7 +489,9 @@ function _picocli_shrink_distill() {
 
   case ${prev_word} in
     '--task')
-      return
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${TASK_option_args[@]}" ) )
+      return $?
       ;;
     '--corpus')
       local IFS=$'\n'
@@ -660,6 +669,51 @@ function _picocli_shrink_distill() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `compress` subcommand.
+function _picocli_shrink_compress() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--method' '--set' '--id' '--seed' '--registry'"
+  local METHOD_option_args=("layers") # --method values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--method')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${METHOD_option_args[@]}" ) )
+      return $?
+      ;;
+    '--set')
+      return
+      ;;
+    '--id')
+      return
+      ;;
+    '--seed')
+      return
+      ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `evaluate` subcommand.
 function _picocli_shrink_evaluate() {
   # Get completion data
@@ -669,12 +723,15 @@ function _picocli_shrink_evaluate() {
   local commands=""
   local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
   local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-examples' '--max-length' '--bootstrap' '--seed' '--eval-articles' '--run-dir' '--out' '--registry'"
+  local TASK_option_args=("glue" "cola" "sst2" "mrpc" "stsb" "qqp" "mnli" "qnli" "rte" "wnli" "imdb" "squad") # --task values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
     '--task')
-      return
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${TASK_option_args[@]}" ) )
+      return $?
       ;;
     '--glue-dir')
       local IFS=$'\n'

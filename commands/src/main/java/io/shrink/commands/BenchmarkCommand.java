@@ -11,7 +11,6 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code shrink benchmark}: speed, memory and size of registry models, side by side. */
 @Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
@@ -26,53 +25,37 @@ import java.util.concurrent.Callable;
         footer = {"  shrink benchmark bert-base-uncased",
                 "  shrink benchmark bert-base-uncased my-6-layer --batch 1,32 --seq 128 --duration 30",
                 "  shrink benchmark my-6-layer --compare results/runs/<run-id>/result.json --json"})
-public final class BenchmarkCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
-    @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model ids in the registry.")
-    List<String> models;
+public final class BenchmarkCommand extends ContextCommand {
+    @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model ids in the registry.") List<String> models;
 
     @Option(names = "--batch", paramLabel = "N", split = ",", defaultValue = "1,32",
-            description = "Batch sizes (default: ${DEFAULT-VALUE}); batch 1 gives latency.")
-    List<Integer> batches;
+            description = "Batch sizes (default: ${DEFAULT-VALUE}); batch 1 gives latency.") List<Integer> batches;
 
     @Option(names = "--seq", paramLabel = "N", split = ",", defaultValue = "128",
-            description = "Sequence lengths in tokens (default: ${DEFAULT-VALUE}).")
-    List<Integer> seqs;
+            description = "Sequence lengths in tokens (default: ${DEFAULT-VALUE}).") List<Integer> seqs;
 
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "10",
-            description = "Timed seconds per model and shape, split over the rounds (default: ${DEFAULT-VALUE}).")
-    double duration;
+            description = "Timed seconds per model and shape, split over the rounds (default: ${DEFAULT-VALUE}).") double duration;
 
     @Option(names = "--iterations", paramLabel = "N",
-            description = "Timed forward passes per model and shape instead of --duration.")
-    Integer iterations;
+            description = "Timed forward passes per model and shape instead of --duration.") Integer iterations;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "2",
-            description = "Untimed forward passes per model and shape first (default: ${DEFAULT-VALUE}).")
-    int warmup;
+            description = "Untimed forward passes per model and shape first (default: ${DEFAULT-VALUE}).") int warmup;
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
-            description = "Rounds of interleaving the models (default: ${DEFAULT-VALUE}).")
-    int rounds;
+            description = "Rounds of interleaving the models (default: ${DEFAULT-VALUE}).") int rounds;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "PyTorch intra-op threads, set at run time (default: those in force at engine start).")
-    Integer threads;
+            description = "PyTorch intra-op threads, set at run time (default: those in force at engine start).") Integer threads;
 
-    @Option(names = "--baseline", paramLabel = "ID", description = "Model the speed-ups are relative to (default: the first).")
-    String baseline;
-
-    @Mixin
-    SeedOption seed;
+    @Option(names = "--baseline", paramLabel = "ID", description = "Model the speed-ups are relative to (default: the first).") String baseline;
+    @Mixin SeedOption seed;
 
     @Option(names = "--compare", paramLabel = "RESULT.json",
-            description = "An earlier benchmark result: flags a different machine or stack, prints throughput ratios.")
-    Path compare;
+            description = "An earlier benchmark result: flags a different machine or stack, prints throughput ratios.") Path compare;
 
-    @Mixin
-    RunOutputOptions output;
+    @Mixin RunOutputOptions output;
 
     @Override
     public Integer call() {

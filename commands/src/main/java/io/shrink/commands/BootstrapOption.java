@@ -6,6 +6,5 @@ import picocli.CommandLine.Option;
 public final class BootstrapOption {
     @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "1000",
             description = "Bootstrap resamples for the 95%% intervals, 0 = none (compare needs at least 1) "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int bootstrap;
+                    + "(default: ${DEFAULT-VALUE}).") int bootstrap;
 }

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 
 /**
  * What every command reaches through the root {@code shrink} command: the model service over the registry in
- * force, where to print, and progress reporting. Mixed into each command with {@code @Mixin}; the only place
+ * force, where to print, and progress reporting. Mixed into each command once, in {@link ContextCommand}; the only place
  * that looks up the root's user object. (It has no options; picocli takes a mixin by its {@code @Command}.)
  */
 @Command

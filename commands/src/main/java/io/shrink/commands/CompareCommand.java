@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code shrink compare}: is run A really better than run B? A paired bootstrap over their per-example predictions. */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
@@ -33,26 +32,17 @@ import java.util.concurrent.Callable;
                 "  shrink compare results/runs/distil6-mrpc results/runs/bert6-mrpc-nokd --bootstrap 10000 --json",
                 "  shrink compare results/runs/distil6-s42 results/runs/distil6-s43 \\",
                 "      --vs results/runs/bert6-nokd-s42 results/runs/bert6-nokd-s43 --bootstrap 10000"})
-public final class CompareCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
+public final class CompareCommand extends ContextCommand {
 
     @Parameters(arity = "1..*", paramLabel = "RUN", description = {"Run directory (or its result.json): run A then run B;",
-            "with --vs, the runs of group A."})
-    List<Path> runs;
+            "with --vs, the runs of group A."}) List<Path> runs;
 
     @Option(names = "--vs", arity = "1..*", paramLabel = "RUN",
-            description = "The runs of group B (e.g. the same model trained with other seeds).")
-    List<Path> vs;
+            description = "The runs of group B (e.g. the same model trained with other seeds).") List<Path> vs;
 
-    @Mixin
-    BootstrapOption bootstrap;
-
-    @Mixin
-    SeedOption seed;
-
-    @Mixin
-    RunOutputOptions output;
+    @Mixin BootstrapOption bootstrap;
+    @Mixin SeedOption seed;
+    @Mixin RunOutputOptions output;
 
     @Override
     public Integer call() {

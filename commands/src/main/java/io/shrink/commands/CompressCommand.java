@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code shrink compress}: run a compression method from the registry of methods on a registry model. */
 @Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
@@ -26,31 +25,19 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  shrink compress bert-base-uncased --method layers --set layers=0,2,4,7,9,11 --id bert-6l",
                 "  shrink compress bert-base-uncased --method layers --set layers=first:4 --set dropTokenTypes=true --id bert-4l"})
-public final class CompressCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
-    @Parameters(paramLabel = "MODEL", description = "Registry id of the model to compress.")
-    String model;
+public final class CompressCommand extends ContextCommand {
+    @Mixin ModelParameter model;
 
     @Option(names = "--method", required = true, paramLabel = "METHOD", completionCandidates = MethodNames.class,
-            description = "Compression method: ${COMPLETION-CANDIDATES}.")
-    String method;
+            description = "Compression method: ${COMPLETION-CANDIDATES}.") String method;
 
     @Option(names = "--set", paramLabel = "NAME=VALUE", description = "A setting of the method (repeatable).")
     List<String> settings = new ArrayList<>();
 
-    @Option(names = "--id", required = true, paramLabel = "ID", description = "Registry id of the new model.")
-    String id;
-
-    @Mixin
-    SeedOption seed;
-
-    @Mixin
-    ForceOption force;
-
-    @Mixin
-    JsonOption json;
+    @Option(names = "--id", required = true, paramLabel = "ID", description = "Registry id of the new model.") String id;
+    @Mixin SeedOption seed;
+    @Mixin ForceOption force;
+    @Mixin JsonOption json;
 
     /** The registry's method names, for help and completion. */
     static final class MethodNames implements Iterable<String> {
@@ -71,7 +58,7 @@ public final class CompressCommand implements Callable<Integer> {
             values.put(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
         }
         CompressService.Result r = new CompressService(context.models())
-                .run(new CompressRequest(model, method, values, id, force.force, seed.seed, "compress"));
+                .run(new CompressRequest(model.id, method, values, id, force.force, seed.seed, "compress"));
         Output out = context.output();
         if (json.json) {
             Map<String, Object> both = new LinkedHashMap<>();
@@ -79,7 +66,7 @@ public final class CompressCommand implements Callable<Integer> {
             both.put("report", r.report());
             out.json(both);
         } else {
-            out.println(String.format(Locale.ROOT, "compressed %s into %s with %s: %s -> %s parameters (%.1f%%)", model,
+            out.println(String.format(Locale.ROOT, "compressed %s into %s with %s: %s -> %s parameters (%.1f%%)", model.id,
                     r.entry().id(), r.report().method(), Formats.count(r.report().parametersBefore()),
                     Formats.count(r.report().parametersAfter()), 100 * r.report().parameterRatio()));
             r.report().notes().forEach(n -> out.println("  " + n));

@@ -1,13 +1,8 @@
 package io.shrink.commands;
 
-import io.shrink.core.distill.CosineLayers;
 import io.shrink.core.distill.DistillRequest;
 import io.shrink.core.distill.DistillService;
-import io.shrink.core.distill.LossWeights;
-import io.shrink.core.compress.layers.StudentInit;
 import io.shrink.core.results.RunResult;
-import io.shrink.core.task.DataOptions;
-import io.shrink.core.task.FeatureOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,7 +10,6 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code shrink distill}: knowledge distillation of a registry teacher into a smaller student. */
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
@@ -47,103 +41,27 @@ import java.util.concurrent.Callable;
                 "  shrink distill bert-base-mrpc --task mrpc --layers every-other --epochs 3",
                 "  shrink models derive bert-base-uncased --id bert6 && shrink distill bert-base-sst2 --task sst2 --student bert6",
                 "  shrink distill minilm-squad --task squad --train-articles 0-39 --eval-articles 40-47 --layers 0,2,4"})
-public final class DistillCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
-    @Parameters(paramLabel = "TEACHER", description = "Registry id of the teacher.")
-    String teacher;
+public final class DistillCommand extends ContextCommand {
+    @Parameters(paramLabel = "TEACHER", description = "Registry id of the teacher.") String teacher;
 
     @Option(names = "--task", paramLabel = "TASK", completionCandidates = TaskNames.WithGeneral.class,
-            description = "Task distillation on one of ${COMPLETION-CANDIDATES} (default: general distillation on --corpus).")
-    String task;
+            description = "Task distillation on one of ${COMPLETION-CANDIDATES} (default: general distillation on --corpus).") String task;
 
     @Option(names = "--corpus", paramLabel = "PATH",
             description = "General distillation text: a file with one document per line, JSON Lines with a 'text' field (.jsonl[.gz]), or a folder of .txt files (an aclImdb folder: its train/{neg,pos,unsup} reviews).")
     Path corpus;
 
-    @Option(names = "--max-documents", defaultValue = "0", description = "Read at most N corpus documents, 0 = all.")
-    int maxDocuments;
+    @Option(names = "--max-documents", defaultValue = "0", description = "Read at most N corpus documents, 0 = all.") int maxDocuments;
+    @Option(names = "--eval-chunks", defaultValue = "0", description = "Corpus chunks held out for evaluation, 0 = min(256, 5%%).") int evalChunks;
+    @Mixin DataDirOptions data;
+    @Option(names = "--id", paramLabel = "ID", description = "Registry id of the student (default: TEACHER-student).") String id;
 
-    @Option(names = "--eval-chunks", defaultValue = "0", description = "Corpus chunks held out for evaluation, 0 = min(256, 5%%).")
-    int evalChunks;
-
-    @Mixin
-    DataDirOptions data;
-
-    @Option(names = "--id", paramLabel = "ID", description = "Registry id of the student (default: TEACHER-student).")
-    String id;
-
-    @Option(names = "--student", paramLabel = "ID", description = "Train this registry model as the student instead of creating one (a masked-LM model gets a new task head).")
-    String student;
-
-    @Option(names = "--layers", paramLabel = "SPEC", description = "Teacher layers to copy: a list like 0,2,4,7,9,11, every-other or first:K (default: 0,2,4,7,9,11 for a 12-layer teacher, else every-other).")
-    String layers;
-
-    @Option(names = "--drop-token-types", description = "DistilBERT style: no token-type embeddings (segment 0 folded into positions); not with a teacher whose head pools through BERT's pooler.")
-    boolean dropTokenTypes;
-
-    @Option(names = "--hidden", defaultValue = "0", description = "Hidden size of a narrower student, 0 = the teacher's.")
-    int hidden;
-
-    @Option(names = "--heads", defaultValue = "0", description = "Attention heads of a narrower student, 0 = hidden / head size.")
-    int heads;
-
-    @Option(names = "--ffn", defaultValue = "0", description = "FFN width of a narrower student, 0 = the teacher's ratio.")
-    int ffn;
-
-    @Option(names = "--init", defaultValue = "truncate", paramLabel = "HOW",
-            description = "How a narrower student starts (${COMPLETION-CANDIDATES}): truncate, leading slices of teacher weights; random, drawn afresh (default: ${DEFAULT-VALUE}).")
-    StudentInit.Init init;
-
-    @Option(names = "--alpha-ce", paramLabel = "W", description = "Soft-target cross-entropy weight (general 5.0, task 0.5); for a regression task (STS-B), the mean squared error to the teacher's score.")
-    Double alphaCe;
-
-    @Option(names = "--alpha-mlm", paramLabel = "W", description = "Masked-LM loss weight (general 2.0).")
-    Double alphaMlm;
-
-    @Option(names = "--alpha-cos", paramLabel = "W", description = "Cosine loss weight on hidden states (general 1.0, task 0).")
-    Double alphaCos;
-
-    @Option(names = "--cos-layers", paramLabel = "LAYERS", defaultValue = "last",
-            description = "Hidden states the cosine loss compares (${COMPLETION-CANDIDATES}): last, as DistilBERT; mapped, every student layer with the teacher layer it came from, embeddings included, averaged (default: ${DEFAULT-VALUE}).")
-    CosineLayers cosLayers;
-
-    @Option(names = "--alpha-mse", paramLabel = "W", description = "Hidden-state MSE weight on mapped layers (default 0).")
-    Double alphaMse;
-
-    @Option(names = "--alpha-att", paramLabel = "W", description = "Attention KL weight on mapped layers (default 0).")
-    Double alphaAtt;
-
-    @Option(names = "--alpha-hard", paramLabel = "W", description = "Gold-label loss weight (task 0.5).")
-    Double alphaHard;
-
-    @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature of the soft targets (default 2.0).")
-    Double temperature;
-
-    @Option(names = "--ce-masked-only", description = "General: soft targets only at masked positions (default: every real token).")
-    boolean ceMaskedOnly;
-
-    @Mixin
-    TrainingOptions training;
-
-    @Mixin
-    MaxLengthOption maxLength;
-
-    @Mixin
-    SquadOptions squad;
-
-    @Mixin
-    TaskDataOptions taskData;
-
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Teacher-output cache (default: <registry>/cache/teacher).")
-    Path cacheDir;
-
-    @Mixin
-    ForceOption force;
-
-    @Mixin
-    JsonOption json;
+    @Mixin StudentOptions student;
+    @Mixin LossWeightOptions loss;
+    @Mixin TaskTrainingOptions training;
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Teacher-output cache (default: <registry>/cache/teacher).") Path cacheDir;
+    @Mixin ForceOption force;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
@@ -155,22 +73,12 @@ public final class DistillCommand implements Callable<Integer> {
         if (!general && corpus != null) {
             throw context.usage("--corpus is for general distillation; drop it or --task");
         }
-        LossWeights weights = LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard,
-                temperature, ceMaskedOnly, cosLayers);
-        DistillRequest request = new DistillRequest(teacher,
-                new DistillRequest.Student(student, layers, dropTokenTypes, hidden, heads, ffn, init),
-                general ? null : task, new DistillRequest.Corpus(corpus, maxDocuments, evalChunks),
-                new DataOptions(general ? null : data.forTask(task), taskData.maxTrain, taskData.maxEval,
-                        squad.trainArticles, squad.evalArticles),
-                new FeatureOptions(maxLength.maxLength, taskData.headTail, squad.docStride, squad.maxQueryLength),
-                weights, training.toOptions(), training.runOptions(), id, force.force, cacheDir);
+        DistillRequest request = new DistillRequest(teacher, student.toStudent(), general ? null : task, new DistillRequest.Corpus(corpus, maxDocuments, evalChunks),
+                training.data(general ? null : data.forTask(task)), training.features(),
+                loss.resolve(general), training.toOptions(), training.runOptions(), id, force.force, cacheDir);
         RunResult r = new DistillService(context.models()).run(request, context.progress());
         Output out = context.output();
-        if (json.json) {
-            out.json(r);
-        } else if (r.paused()) {
-            out.pausedRun(r);
-        } else {
+        if (!out.jsonOrPaused(r, json.json)) {
             out.println("distilled " + teacher + " into " + r.models().get(0).id() + " ("
                     + String.format(Locale.ROOT, "%.1fM", r.models().get(0).parameters() / 1e6) + " parameters) on " + r.task()
                     + " in " + String.format(Locale.ROOT, "%.0f s", r.timings().wallSeconds()));

@@ -9,8 +9,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.util.concurrent.Callable;
-
 /** {@code shrink evaluate}: official metrics with bootstrap intervals, per-example predictions, a result file. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         defaultValueProvider = SeedOption.Zero.class,
@@ -22,42 +20,27 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  shrink evaluate all-minilm-l6-v2-sst2 --task sst2 --glue-dir ../shared/data/glue",
                 "  shrink evaluate bert-base-uncased --task glue --glue-dir ../shared/data/glue"})
-public final class EvaluateCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
-    @Parameters(paramLabel = "MODEL", description = "Registry id of the model.")
-    String model;
+public final class EvaluateCommand extends ContextCommand {
+    @Mixin ModelParameter model;
 
     @Option(names = "--task", required = true, paramLabel = "TASK", completionCandidates = TaskNames.WithSuites.class,
-            description = "One of ${COMPLETION-CANDIDATES} (glue: every GLUE task in --glue-dir, with the macro score).")
-    String task;
+            description = "One of ${COMPLETION-CANDIDATES} (glue: every GLUE task in --glue-dir, with the macro score).") String task;
 
-    @Mixin
-    DataDirOptions data;
+    @Mixin DataDirOptions data;
 
     @Option(names = "--max-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, 0 = all.")
     int maxExamples;
 
-    @Mixin
-    MaxLengthOption maxLength;
-
-    @Mixin
-    BootstrapOption bootstrap;
-
-    @Mixin
-    SeedOption seed;
-
-    @Option(names = "--eval-articles", paramLabel = "FROM-TO", description = "SQuAD: evaluate on these dev-set articles, e.g. 40-47 (default: all).")
-    String evalArticles;
-
-    @Mixin
-    RunOutputOptions output;
+    @Mixin MaxLengthOption maxLength;
+    @Mixin BootstrapOption bootstrap;
+    @Mixin SeedOption seed;
+    @Mixin EvalArticlesOption evalArticles;
+    @Mixin RunOutputOptions output;
 
     @Override
     public Integer call() {
-        EvaluateRequest request = new EvaluateRequest(model, task,
-                new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles), maxLength.maxLength,
+        EvaluateRequest request = new EvaluateRequest(model.id, task,
+                new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles.articles), maxLength.maxLength,
                 bootstrap.bootstrap, seed.seed, output.dir());
         RunResult r = new EvaluateService(context.models()).run(request, context.progress());
         Output o = context.output();

@@ -3,15 +3,12 @@ package io.shrink.commands;
 import io.shrink.core.finetune.FineTuneRequest;
 import io.shrink.core.finetune.FineTuneService;
 import io.shrink.core.results.RunResult;
-import io.shrink.core.task.DataOptions;
-import io.shrink.core.task.FeatureOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code shrink fine-tune}: train a registry model on a task; the best checkpoint lands in the registry. */
 @Command(name = "fine-tune", mixinStandardHelpOptions = true, sortOptions = false,
@@ -29,56 +26,26 @@ import java.util.concurrent.Callable;
                 "  shrink fine-tune all-minilm-l6-v2 --task squad --squad-dir ../shared/data/squad/v1.1 \\",
                 "      --train-articles 0-39 --eval-articles 40-47",
                 "  shrink fine-tune bert-base-uncased --task mrpc --lr 2e-5 --epochs 3 --run-dir runs/mrpc --resume"})
-public final class FineTuneCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
-    @Parameters(paramLabel = "MODEL", description = "Registry id of the model to start from.")
-    String model;
+public final class FineTuneCommand extends ContextCommand {
+    @Mixin ModelParameter model;
 
     @Option(names = "--task", required = true, paramLabel = "TASK", completionCandidates = TaskNames.class,
-            description = "One of ${COMPLETION-CANDIDATES}.")
-    String task;
+            description = "One of ${COMPLETION-CANDIDATES}.") String task;
 
-    @Mixin
-    DataDirOptions data;
-
-    @Option(names = "--id", paramLabel = "ID", description = "Registry id of the result (default: MODEL-TASK).")
-    String id;
-
-    @Mixin
-    TrainingOptions training;
-
-    @Mixin
-    MaxLengthOption maxLength;
-
-    @Mixin
-    SquadOptions squad;
-
-    @Mixin
-    TaskDataOptions taskData;
-
-    @Mixin
-    ForceOption force;
-
-    @Mixin
-    JsonOption json;
+    @Mixin DataDirOptions data;
+    @Option(names = "--id", paramLabel = "ID", description = "Registry id of the result (default: MODEL-TASK).") String id;
+    @Mixin TaskTrainingOptions training;
+    @Mixin ForceOption force;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
         training.checkResume(context);
-        FineTuneRequest request = new FineTuneRequest(model, task, id, force.force,
-                new DataOptions(data.forTask(task), taskData.maxTrain, taskData.maxEval, squad.trainArticles,
-                        squad.evalArticles),
-                new FeatureOptions(maxLength.maxLength, taskData.headTail, squad.docStride, squad.maxQueryLength),
-                training.toOptions(), training.runOptions());
+        FineTuneRequest request = new FineTuneRequest(model.id, task, id, force.force,
+                training.data(data.forTask(task)), training.features(), training.toOptions(), training.runOptions());
         RunResult r = new FineTuneService(context.models()).run(request, context.progress());
         Output out = context.output();
-        if (json.json) {
-            out.json(r);
-        } else if (r.paused()) {
-            out.pausedRun(r);
-        } else {
+        if (!out.jsonOrPaused(r, json.json)) {
             out.println("fine-tuned " + r.models().get(0).id() + " on " + r.task() + " in "
                     + String.format(Locale.ROOT, "%.0f s", r.timings().wallSeconds()));
             Formats.metrics(r).forEach(out::println);

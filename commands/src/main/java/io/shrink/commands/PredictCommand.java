@@ -9,7 +9,6 @@ import picocli.CommandLine.Parameters;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 /** {@code shrink predict}: run a model on text and print what it computes. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
@@ -24,28 +23,21 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  shrink predict bert-base-uncased 'The capital of France is [MASK].'",
                 "  shrink predict bert-base-uncased --top-k 3 --json 'I love [MASK] music.'"})
-public final class PredictCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
-    @Parameters(index = "0", paramLabel = "MODEL", description = "Model id in the registry.")
-    String model;
-
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "Input texts.")
-    List<String> texts;
+public final class PredictCommand extends ContextCommand {
+    @Mixin ModelParameter model;
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "Input texts.") List<String> texts;
 
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "5", description = "Candidates per [MASK] (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Mixin
-    JsonOption json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
         if (topK < 1 || topK > 1000) {
             throw context.usage("--top-k must be between 1 and 1000");
         }
-        List<Prediction> predictions = context.models().predict(model, texts, topK);
+        List<Prediction> predictions = context.models().predict(model.id, texts, topK);
         Output out = context.output();
         if (json.json) {
             out.json(predictions);

@@ -5,20 +5,14 @@ import io.shrink.core.models.Quickstart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.util.concurrent.Callable;
-
 /** {@code shrink quickstart}: the main job on an embedded default, with nothing but Maven Central. */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
         header = "Run shrink's main job on an embedded default (BERT-base-uncased from Maven Central).",
         description = {"Run shrink's main job on an embedded default: import Google's BERT-base-uncased from",
                 "Maven Central into the registry (once; it is fetched with mvn when not in the local Maven",
                 "repository) and show what it predicts for a few fixed masked sentences."})
-public final class QuickstartCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
-    @Mixin
-    JsonOption json;
+public final class QuickstartCommand extends ContextCommand {
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {

@@ -3,13 +3,11 @@ package io.shrink.commands;
 import io.shrink.core.recipe.Recipe;
 import io.shrink.core.recipe.RecipeRunner;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code shrink run RECIPE}: repeat an experiment from a YAML recipe; re-running continues an interrupted one. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -21,18 +19,10 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  shrink run recipes/minilm-sst2.yaml",
                 "  nohup shrink run recipes/bert-base-glue.yaml --set GLUE_DIR=/data/glue > bert.log 2>&1 &"})
-public final class RunCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext context;
-
-    @Parameters(paramLabel = "RECIPE", description = "Recipe file (YAML).")
-    Path recipe;
-
-    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "Set a recipe variable.")
-    Map<String, String> overrides = Map.of();
-
-    @Option(names = "--dry-run", description = "Print the resolved steps without running them.")
-    boolean dryRun;
+public final class RunCommand extends ContextCommand {
+    @Parameters(paramLabel = "RECIPE", description = "Recipe file (YAML).") Path recipe;
+    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "Set a recipe variable.") Map<String, String> overrides = Map.of();
+    @Option(names = "--dry-run", description = "Print the resolved steps without running them.") boolean dryRun;
 
     @Override
     public Integer call() {

@@ -8,6 +8,5 @@ import java.nio.file.Path;
 public final class RunDirOption {
     @Option(names = {"--run-dir", "--out"}, paramLabel = "DIR",
             description = "Run folder: result.json goes here, with the run's other files (predictions.jsonl, training "
-                    + "checkpoints) (default: $SHRINK_RESULTS/<run-id>, else results/runs/<run-id>).")
-    Path dir;
+                    + "checkpoints) (default: $SHRINK_RESULTS/<run-id>, else results/runs/<run-id>).") Path dir;
 }

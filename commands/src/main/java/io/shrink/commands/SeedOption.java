@@ -10,8 +10,7 @@ import java.util.Map;
  */
 public final class SeedOption {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
-            description = "Seed of everything the run draws at random (default: ${DEFAULT-VALUE}).")
-    long seed;
+            description = "Seed of everything the run draws at random (default: ${DEFAULT-VALUE}).") long seed;
 
     /** {@code --seed} defaults to 0. */
     static final class Zero extends OptionDefaults {

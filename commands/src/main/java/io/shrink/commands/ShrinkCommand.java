@@ -51,15 +51,12 @@ import java.util.List;
 public final class ShrinkCommand {
 
     @Option(names = "--registry", paramLabel = "DIR", scope = ScopeType.INHERIT,
-            description = "Model registry directory (default: $SHRINK_HOME, else ~/.shrink).")
-    private Path registry;
+            description = "Model registry directory (default: $SHRINK_HOME, else ~/.shrink).") private Path registry;
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "Say more, and print stack traces of internal errors.")
-    private boolean verbose;
+            description = "Say more, and print stack traces of internal errors.") private boolean verbose;
 
-    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "Print only results and errors.")
-    private boolean quiet;
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "Print only results and errors.") private boolean quiet;
 
     private Progress.Factory progress = () -> Progress.NONE;
 

@@ -1,5 +1,6 @@
 package io.shrink.commands;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** SQuAD windowing and dev-split options shared by {@code fine-tune} and {@code distill}. */
@@ -13,6 +14,5 @@ public final class SquadOptions {
     @Option(names = "--train-articles", paramLabel = "FROM-TO", description = "SQuAD: train on these dev-set articles (no train file here), e.g. 0-39.")
     String trainArticles;
 
-    @Option(names = "--eval-articles", paramLabel = "FROM-TO", description = "SQuAD: evaluate on these dev-set articles, e.g. 40-47 (default: all).")
-    String evalArticles;
+    @Mixin EvalArticlesOption evalArticles;
 }

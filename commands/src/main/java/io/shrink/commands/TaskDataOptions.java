@@ -4,8 +4,7 @@ import picocli.CommandLine.Option;
 
 /** How much of a task's data a training run uses, shared by {@code fine-tune} and task {@code distill}. */
 public final class TaskDataOptions {
-    @Option(names = "--head-tail", description = "Long single texts keep their first quarter and last three quarters (IMDb).")
-    boolean headTail;
+    @Option(names = "--head-tail", description = "Long single texts keep their first quarter and last three quarters (IMDb).") boolean headTail;
 
     @Option(names = "--max-train-examples", defaultValue = "0", description = "Train on a seeded sample of at most N examples, 0 = all.")
     int maxTrain;

@@ -13,20 +13,11 @@ import java.util.Map;
  * learning rate defaults to 2e-5 (fine-tuning; distill names {@link DistillLearningRate} for its 5e-5).
  */
 public final class TrainingOptions {
-    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--batch-size", defaultValue = "32", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
-    int gradAccum;
-
-    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--warmup", defaultValue = "0.1", description = "Warm-up fraction of the steps (default: ${DEFAULT-VALUE}).")
-    double warmup;
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).") int epochs;
+    @Option(names = "--batch-size", defaultValue = "32", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).") int batchSize;
+    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).") int gradAccum;
+    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).") double weightDecay;
+    @Option(names = "--warmup", defaultValue = "0.1", description = "Warm-up fraction of the steps (default: ${DEFAULT-VALUE}).") double warmup;
 
     @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping norm, 0 = off (default: ${DEFAULT-VALUE}).")
     double maxGradNorm;
@@ -34,8 +25,7 @@ public final class TrainingOptions {
     @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps, 0 = epochs decide (default: ${DEFAULT-VALUE}).")
     int maxSteps;
 
-    @Mixin
-    SeedOption seed;
+    @Mixin SeedOption seed;
 
     @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps, 0 = each epoch (default: ${DEFAULT-VALUE}).")
     int evalEvery;
@@ -43,28 +33,20 @@ public final class TrainingOptions {
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every N steps, 0 = at each evaluation (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
-    @Option(names = "--log-every", defaultValue = "20", description = "Report progress every N steps (default: ${DEFAULT-VALUE}).")
-    int logEvery;
+    @Option(names = "--log-every", defaultValue = "20", description = "Report progress every N steps (default: ${DEFAULT-VALUE}).") int logEvery;
 
     @Option(names = "--keep", paramLabel = "WHICH", defaultValue = "best",
             description = "Weights that land in the registry (${COMPLETION-CANDIDATES}): best, those of the best evaluation; last, the end of training (Hugging Face Trainer's default; no choice made on the dev set) (default: ${DEFAULT-VALUE}).")
     Keep keep;
 
-    @Mixin
-    BootstrapOption bootstrap;
-
-    @Mixin
-    RunDirOption runDir;
-
-    @Option(names = "--resume", description = "Continue the interrupted run in --run-dir.")
-    boolean resume;
+    @Mixin BootstrapOption bootstrap;
+    @Mixin RunDirOption runDir;
+    @Option(names = "--resume", description = "Continue the interrupted run in --run-dir.") boolean resume;
 
     @Option(names = "--stop-after", defaultValue = "0", paramLabel = "STEPS",
-            description = "Take at most this many optimizer steps now, then pause with a checkpoint (continue with --resume).")
-    int stopAfter;
+            description = "Take at most this many optimizer steps now, then pause with a checkpoint (continue with --resume).") int stopAfter;
 
-    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).") double lr;
 
     /** Makes {@code --lr} default to 5e-5, distill's learning rate. */
     static final class DistillLearningRate extends OptionDefaults {

@@ -1,0 +1,32 @@
+package io.shrink.commands;
+
+import io.shrink.core.distill.CosineLayers;
+import io.shrink.core.distill.LossWeights;
+import picocli.CommandLine.Option;
+
+/** {@code distill}'s loss weights and temperature; those not given take the general or task defaults. */
+public final class LossWeightOptions {
+    @Option(names = "--alpha-ce", paramLabel = "W", description = "Soft-target cross-entropy weight (general 5.0, task 0.5); for a regression task (STS-B), the mean squared error to the teacher's score.")
+    Double alphaCe;
+
+    @Option(names = "--alpha-mlm", paramLabel = "W", description = "Masked-LM loss weight (general 2.0).") Double alphaMlm;
+    @Option(names = "--alpha-cos", paramLabel = "W", description = "Cosine loss weight on hidden states (general 1.0, task 0).") Double alphaCos;
+
+    @Option(names = "--cos-layers", paramLabel = "LAYERS", defaultValue = "last",
+            description = "Hidden states the cosine loss compares (${COMPLETION-CANDIDATES}): last, as DistilBERT; mapped, every student layer with the teacher layer it came from, embeddings included, averaged (default: ${DEFAULT-VALUE}).")
+    CosineLayers cosLayers;
+
+    @Option(names = "--alpha-mse", paramLabel = "W", description = "Hidden-state MSE weight on mapped layers (default 0).") Double alphaMse;
+    @Option(names = "--alpha-att", paramLabel = "W", description = "Attention KL weight on mapped layers (default 0).") Double alphaAtt;
+    @Option(names = "--alpha-hard", paramLabel = "W", description = "Gold-label loss weight (task 0.5).") Double alphaHard;
+    @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature of the soft targets (default 2.0).") Double temperature;
+
+    @Option(names = "--ce-masked-only", description = "General: soft targets only at masked positions (default: every real token).")
+    boolean ceMaskedOnly;
+
+    /** The weights in force for general ({@code general}) or task distillation. */
+    LossWeights resolve(boolean general) {
+        return LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard, temperature,
+                ceMaskedOnly, cosLayers);
+    }
+}
