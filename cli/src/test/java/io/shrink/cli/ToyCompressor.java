@@ -5,6 +5,7 @@ import io.shrink.core.compress.Compressed;
 import io.shrink.core.compress.CompressionContext;
 import io.shrink.core.compress.CompressionReport;
 import io.shrink.core.compress.Compressor;
+import io.shrink.core.compress.CompressorInfo;
 import io.shrink.core.model.Checkpoint;
 import io.shrink.core.tensor.FloatTensor;
 
@@ -28,18 +29,8 @@ public final class ToyCompressor implements Compressor<ToyCompressor.Settings> {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String summary() {
-        return "round every weight to a grid of 1/2^bits (bits=1..20)";
-    }
-
-    @Override
-    public Class<Settings> settingsType() {
-        return Settings.class;
+    public CompressorInfo<Settings> info() {
+        return new CompressorInfo<>(NAME, "round every weight to a grid of 1/2^bits (bits=1..20)", Settings.class);
     }
 
     @Override

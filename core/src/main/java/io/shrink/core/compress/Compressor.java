@@ -10,14 +10,23 @@ import io.shrink.core.model.Checkpoint;
  * @param <S> the settings record
  */
 public interface Compressor<S> {
+    /** The method's name, summary and settings type. */
+    CompressorInfo<S> info();
+
     /** The name users type, e.g. {@code layers}. */
-    String name();
+    default String name() {
+        return info().name();
+    }
 
     /** One line saying what the method does, for {@code --help}. */
-    String summary();
+    default String summary() {
+        return info().summary();
+    }
 
     /** The settings record type; its components are the method's settings, read with Jackson. */
-    Class<S> settingsType();
+    default Class<S> settingsType() {
+        return info().settingsType();
+    }
 
     /**
      * Compresses {@code model}. Bad settings (for this model) are usage errors that name the setting.

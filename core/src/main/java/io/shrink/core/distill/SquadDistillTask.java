@@ -16,8 +16,6 @@ import io.shrink.core.train.Progress;
 import io.shrink.core.train.Trainer;
 
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Task-specific distillation on SQuAD (as DistilBERT's SQuAD student was trained): the student learns the
@@ -97,10 +95,7 @@ final class SquadDistillTask extends BucketedTraining<SquadFeatures.Window> {
 
     @Override
     public Trainer.Evaluation evaluate(Encoder student) {
-        SquadTraining.Outcome o = SquadTraining.evaluate(student, evalQuestions, eval, 0, 0);
-        Map<String, Double> values = new TreeMap<>();
-        o.metrics().forEach((k, m) -> values.put(k, m.value()));
-        return new Trainer.Evaluation(o.metrics().get("f1").value(), true, values);
+        return SquadTraining.periodicEvaluation(student, evalQuestions, eval);
     }
 
     @Override

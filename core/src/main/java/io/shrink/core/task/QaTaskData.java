@@ -12,9 +12,7 @@ public final class QaTaskData implements TaskData {
     private final Task task;
     private final SquadSplit split;
     private final String evalArticles;
-    private WordPieceTokenizer encodedWith;
-    private FeatureOptions encodedAs;
-    private List<SquadFeatures.Window> evalWindows;
+    private final EncodedOnce<List<SquadFeatures.Window>> evalWindows = new EncodedOnce<>();
 
     QaTaskData(Task task, SquadSplit split, String evalArticles) {
         this.task = task;
@@ -64,12 +62,8 @@ public final class QaTaskData implements TaskData {
 
     /** The evaluation questions' windows, made once per tokenizer and options. */
     public List<SquadFeatures.Window> evalWindows(WordPieceTokenizer tok, FeatureOptions f) {
-        if (evalWindows == null || encodedWith != tok || !f.equals(encodedAs)) {
-            evalWindows = SquadFeatures.encode(tok, split.eval(), f.maxLength(), f.docStride(), f.maxQueryLength(), false);
-            encodedWith = tok;
-            encodedAs = f;
-        }
-        return evalWindows;
+        return evalWindows.get(tok, f, () ->
+                SquadFeatures.encode(tok, split.eval(), f.maxLength(), f.docStride(), f.maxQueryLength(), false));
     }
 
     @Override

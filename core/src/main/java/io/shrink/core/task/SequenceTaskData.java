@@ -13,9 +13,7 @@ import java.util.Map;
 public final class SequenceTaskData implements TaskData {
     private final SequenceTask task;
     private final SequenceData data;
-    private WordPieceTokenizer encodedWith;
-    private FeatureOptions encodedAs;
-    private Map<String, List<Features.Feature>> eval;
+    private final EncodedOnce<Map<String, List<Features.Feature>>> eval = new EncodedOnce<>();
 
     SequenceTaskData(SequenceTask task, SequenceData data) {
         this.task = task;
@@ -59,14 +57,11 @@ public final class SequenceTaskData implements TaskData {
 
     /** The evaluation sets' features by set key, made once per tokenizer and options. */
     public Map<String, List<Features.Feature>> evalFeatures(WordPieceTokenizer tok, FeatureOptions features) {
-        if (eval == null || encodedWith != tok || !features.equals(encodedAs)) {
+        return eval.get(tok, features, () -> {
             Map<String, List<Features.Feature>> out = new LinkedHashMap<>();
             data.evalSets().forEach((k, v) -> out.put(k, Features.encode(tok, v, features.maxLength(), features.headTail())));
-            eval = out;
-            encodedWith = tok;
-            encodedAs = features;
-        }
-        return eval;
+            return out;
+        });
     }
 
     @Override

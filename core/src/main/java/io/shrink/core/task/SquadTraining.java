@@ -62,7 +62,13 @@ public final class SquadTraining extends BucketedTraining<SquadFeatures.Window> 
 
     @Override
     public Trainer.Evaluation evaluate(Encoder encoder) {
-        Outcome o = evaluate(encoder, evalQuestions, eval, 0, 0);
+        return periodicEvaluation(encoder, evalQuestions, eval);
+    }
+
+    /** The training loop's evaluation of a QA model: EM and F1 without intervals, F1 chooses the best weights. */
+    public static Trainer.Evaluation periodicEvaluation(Encoder encoder, List<SquadDataset.Question> questions,
+                                                        List<SquadFeatures.Window> windows) {
+        Outcome o = evaluate(encoder, questions, windows, 0, 0);
         Map<String, Double> values = new TreeMap<>();
         o.metrics().forEach((k, m) -> values.put(k, m.value()));
         return new Trainer.Evaluation(o.metrics().get("f1").value(), true, values);

@@ -4,6 +4,7 @@ import io.shrink.core.compress.Compressed;
 import io.shrink.core.compress.CompressionContext;
 import io.shrink.core.compress.CompressionReport;
 import io.shrink.core.compress.Compressor;
+import io.shrink.core.compress.CompressorInfo;
 import io.shrink.core.model.Checkpoint;
 
 import java.util.LinkedHashMap;
@@ -28,19 +29,12 @@ public final class LayerCompressor implements Compressor<LayerCompressor.Setting
     public record Settings(String layers, boolean dropTokenTypes) {
     }
 
-    @Override
-    public String name() {
-        return NAME;
-    }
+    private static final CompressorInfo<Settings> INFO = new CompressorInfo<>(NAME,
+            "keep some layers (layers=0,2,4,7,9,11|every-other|first:K, dropTokenTypes=true|false)", Settings.class);
 
     @Override
-    public String summary() {
-        return "keep some layers (layers=0,2,4,7,9,11|every-other|first:K, dropTokenTypes=true|false)";
-    }
-
-    @Override
-    public Class<Settings> settingsType() {
-        return Settings.class;
+    public CompressorInfo<Settings> info() {
+        return INFO;
     }
 
     @Override
