@@ -1,8 +1,12 @@
 package io.shrink.commands;
 
 import io.shrink.core.distill.CosineLayers;
+import io.shrink.core.distill.LossTerm;
 import io.shrink.core.distill.LossWeights;
 import picocli.CommandLine.Option;
+
+import java.util.EnumMap;
+import java.util.Map;
 
 /** {@code distill}'s loss weights and temperature; those not given take the general or task defaults. */
 public final class LossWeightOptions {
@@ -26,7 +30,19 @@ public final class LossWeightOptions {
 
     /** The weights in force for general ({@code general}) or task distillation. */
     LossWeights resolve(boolean general) {
-        return LossWeights.resolve(general, alphaCe, alphaMlm, alphaCos, alphaMse, alphaAtt, alphaHard, temperature,
-                ceMaskedOnly, cosLayers);
+        Map<LossTerm, Double> given = new EnumMap<>(LossTerm.class);
+        given(given, LossTerm.CE, alphaCe);
+        given(given, LossTerm.MLM, alphaMlm);
+        given(given, LossTerm.COSINE, alphaCos);
+        given(given, LossTerm.HIDDEN_MSE, alphaMse);
+        given(given, LossTerm.ATTENTION, alphaAtt);
+        given(given, LossTerm.HARD, alphaHard);
+        return LossWeights.resolve(general, given, temperature, ceMaskedOnly, cosLayers);
+    }
+
+    private static void given(Map<LossTerm, Double> given, LossTerm term, Double weight) {
+        if (weight != null) {
+            given.put(term, weight);
+        }
     }
 }

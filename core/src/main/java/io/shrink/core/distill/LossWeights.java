@@ -4,8 +4,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.shrink.core.ShrinkException;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 
 /**
  * The weight of each distillation loss term (0 switches a term off) and the softmax temperature.
@@ -36,36 +37,44 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
         this(ce, mlm, cosine, hiddenMse, attention, hard, temperature, ceMaskedOnly, LAST);
     }
 
+    /** The default softmax temperature of both modes. */
+    private static final double DEFAULT_TEMPERATURE = 2.0;
+
     /** The released DistilBERT recipe (Sanh et al. 2019): CE 5.0, MLM 2.0, cosine 1.0, T = 2. */
-    public static final LossWeights GENERAL = new LossWeights(5.0, 2.0, 1.0, 0, 0, 0, 2.0, false);
+    public static final LossWeights GENERAL = resolve(true, Map.of(), null, false, null);
     /**
      * Task-specific distillation with the defaults of Hugging Face's {@code run_squad_w_distillation.py}
      * (the script behind DistilBERT's SQuAD student): soft targets 0.5, gold labels 0.5, T = 2.
      */
-    public static final LossWeights TASK = new LossWeights(0.5, 0, 0, 0, 0, 0.5, 2.0, false);
+    public static final LossWeights TASK = resolve(false, Map.of(), null, false, null);
 
-    /** The defaults of a mode with any given value (non-null) replacing the default. */
-    public static LossWeights resolve(boolean general, Double ce, Double mlm, Double cosine, Double hiddenMse,
-                                      Double attention, Double hard, Double temperature, boolean ceMaskedOnly) {
-        return resolve(general, ce, mlm, cosine, hiddenMse, attention, hard, temperature, ceMaskedOnly, (String) null);
+    /**
+     * The defaults of a mode ({@link LossTerm#defaultWeight}) with each given weight (a null value: the default)
+     * replacing its term's; a null temperature is the default 2.0, null cosine layers {@link CosineLayers#LAST}.
+     */
+    public static LossWeights resolve(boolean general, Map<LossTerm, Double> given, Double temperature,
+                                      boolean ceMaskedOnly, CosineLayers cosineLayers) {
+        EnumMap<LossTerm, Double> w = new EnumMap<>(LossTerm.class);
+        for (LossTerm term : LossTerm.values()) {
+            Double v = given == null ? null : given.get(term);
+            w.put(term, v != null ? v : term.defaultWeight(general));
+        }
+        return new LossWeights(w.get(LossTerm.CE), w.get(LossTerm.MLM), w.get(LossTerm.COSINE),
+                w.get(LossTerm.HIDDEN_MSE), w.get(LossTerm.ATTENTION), w.get(LossTerm.HARD),
+                temperature != null ? temperature : DEFAULT_TEMPERATURE, ceMaskedOnly,
+                cosineLayers == null ? LAST : cosineLayers.toString());
     }
 
-    /** As {@link #resolve(boolean, Double, Double, Double, Double, Double, Double, Double, boolean)}, with the cosine layers (null: last). */
-    public static LossWeights resolve(boolean general, Double ce, Double mlm, Double cosine, Double hiddenMse,
-                                      Double attention, Double hard, Double temperature, boolean ceMaskedOnly,
-                                      String cosineLayers) {
-        LossWeights d = general ? GENERAL : TASK;
-        return new LossWeights(or(ce, d.ce), or(mlm, d.mlm), or(cosine, d.cosine), or(hiddenMse, d.hiddenMse),
-                or(attention, d.attention), or(hard, d.hard), or(temperature, d.temperature), ceMaskedOnly,
-                cosineLayers == null ? LAST : cosineLayers.toLowerCase(Locale.ROOT));
-    }
-
-    /** As {@link #resolve(boolean, Double, Double, Double, Double, Double, Double, Double, boolean, String)}, typed. */
-    public static LossWeights resolve(boolean general, Double ce, Double mlm, Double cosine, Double hiddenMse,
-                                      Double attention, Double hard, Double temperature, boolean ceMaskedOnly,
-                                      CosineLayers cosineLayers) {
-        return resolve(general, ce, mlm, cosine, hiddenMse, attention, hard, temperature, ceMaskedOnly,
-                cosineLayers == null ? null : cosineLayers.toString());
+    /** The weight of one term. */
+    public double weight(LossTerm term) {
+        return switch (term) {
+            case CE -> ce;
+            case MLM -> mlm;
+            case COSINE -> cosine;
+            case HIDDEN_MSE -> hiddenMse;
+            case ATTENTION -> attention;
+            case HARD -> hard;
+        };
     }
 
     /** Whether the cosine loss compares every mapped pair of hidden states rather than the last ones. */
@@ -73,14 +82,11 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
         return MAPPED.equals(cosineLayers);
     }
 
-    private static double or(Double v, double d) {
-        return v != null ? v : d;
-    }
-
     /** Checks the weights for a mode; a usage error lists every problem. */
     public LossWeights validate(boolean general) {
         List<String> bad = new ArrayList<>();
-        for (double w : new double[] {ce, mlm, cosine, hiddenMse, attention, hard}) {
+        for (LossTerm term : LossTerm.values()) {
+            double w = weight(term);
             if (!(w >= 0) || Double.isInfinite(w)) {
                 bad.add("loss weights must be finite and >= 0");
                 break;
@@ -92,14 +98,17 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
         if (!LAST.equals(cosineLayers) && !MAPPED.equals(cosineLayers)) {
             bad.add("--cos-layers must be last or mapped, not '" + cosineLayers + "'");
         }
-        if (ce + mlm + cosine + hiddenMse + attention + hard <= 0) {
+        double sum = 0;
+        for (LossTerm term : LossTerm.values()) {
+            sum += weight(term);
+        }
+        if (sum <= 0) {
             bad.add("every loss weight is 0");
         }
-        if (general && hard > 0) {
-            bad.add("--alpha-hard needs labels: it applies to task distillation only");
-        }
-        if (!general && mlm > 0) {
-            bad.add("--alpha-mlm applies to general distillation only (a raw-text --corpus)");
+        for (LossTerm term : LossTerm.values()) {
+            if (!term.appliesTo(general) && weight(term) > 0) {
+                bad.add(term.wrongModeMessage());
+            }
         }
         if (!bad.isEmpty()) {
             throw ShrinkException.usage("invalid distillation losses: " + String.join("; ", bad));
@@ -131,26 +140,10 @@ public record LossWeights(double ce, double mlm, double cosine, double hiddenMse
      */
     public String describe(boolean regression) {
         List<String> parts = new ArrayList<>();
-        if (ce > 0 && regression) {
-            parts.add(String.format(Locale.ROOT, "teacher-score MSE %.2f", ce));
-        } else if (ce > 0) {
-            parts.add(String.format(Locale.ROOT, "soft-target CE %.2f (T=%.1f, x T^2%s)", ce, temperature,
-                    ceMaskedOnly ? ", masked positions only" : ""));
-        }
-        if (mlm > 0) {
-            parts.add(String.format(Locale.ROOT, "masked-LM %.2f", mlm));
-        }
-        if (cosine > 0) {
-            parts.add(String.format(Locale.ROOT, "cosine %.2f%s", cosine, cosineOnMappedLayers() ? " (mapped layers)" : ""));
-        }
-        if (hiddenMse > 0) {
-            parts.add(String.format(Locale.ROOT, "hidden MSE %.2f", hiddenMse));
-        }
-        if (attention > 0) {
-            parts.add(String.format(Locale.ROOT, "attention KL %.2f", attention));
-        }
-        if (hard > 0) {
-            parts.add(String.format(Locale.ROOT, regression ? "gold-score MSE %.2f" : "hard-label %.2f", hard));
+        for (LossTerm term : LossTerm.values()) {
+            if (weight(term) > 0) {
+                parts.add(term.describe(this, regression));
+            }
         }
         return String.join(", ", parts);
     }

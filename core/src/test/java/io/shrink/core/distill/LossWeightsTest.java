@@ -5,6 +5,8 @@ import io.shrink.core.ShrinkException;
 import io.shrink.core.util.Json;
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -61,18 +63,19 @@ class LossWeightsTest {
 
     @Test
     void resolveReplacesOnlyGivenValues() {
-        assertEquals(LossWeights.GENERAL, LossWeights.resolve(true, null, null, null, null, null, null, null, false));
-        assertEquals(LossWeights.TASK, LossWeights.resolve(false, null, null, null, null, null, null, null, false));
+        assertEquals(LossWeights.GENERAL, LossWeights.resolve(true, Map.of(), null, false, null));
+        assertEquals(LossWeights.TASK, LossWeights.resolve(false, Map.of(), null, false, null));
 
         assertEquals(new LossWeights(1.5, 2.0, 1.0, 0, 0, 0, 4.0, true),
-                LossWeights.resolve(true, 1.5, null, null, null, null, null, 4.0, true));
+                LossWeights.resolve(true, Map.of(LossTerm.CE, 1.5), 4.0, true, null));
         assertEquals(new LossWeights(5.0, 0.0, 1.0, 0.25, 0, 0, 2.0, false),
-                LossWeights.resolve(true, null, 0.0, null, 0.25, null, null, null, false));
+                LossWeights.resolve(true, Map.of(LossTerm.MLM, 0.0, LossTerm.HIDDEN_MSE, 0.25), null, false, null));
         assertEquals(new LossWeights(0.5, 0, 3.0, 0, 0.75, 0.1, 2.0, false),
-                LossWeights.resolve(false, null, null, 3.0, null, 0.75, 0.1, null, false));
+                LossWeights.resolve(false,
+                        Map.of(LossTerm.COSINE, 3.0, LossTerm.ATTENTION, 0.75, LossTerm.HARD, 0.1), null, false, null));
         // an explicit value equal to the other mode's default is still taken
         assertEquals(new LossWeights(0.5, 0, 0, 0, 0, 0.5, 1.0, false),
-                LossWeights.resolve(false, null, null, null, null, null, null, 1.0, false));
+                LossWeights.resolve(false, Map.of(), 1.0, false, null));
     }
 
     @Test
@@ -121,7 +124,7 @@ class LossWeightsTest {
         assertContains("every loss weight is 0", invalid(w(0, 0, 0, 0, 0, 0, 2.0), true).getMessage());
         assertContains("every loss weight is 0", invalid(w(0, 0, 0, 0, 0, 0, 2.0), false).getMessage());
         assertContains("every loss weight is 0",
-                invalid(LossWeights.resolve(false, 0.0, null, null, null, null, 0.0, null, false), false).getMessage());
+                invalid(LossWeights.resolve(false, Map.of(LossTerm.CE, 0.0, LossTerm.HARD, 0.0), null, false, null), false).getMessage());
     }
 
     @Test
@@ -176,5 +179,20 @@ class LossWeightsTest {
         // the order the lineage and results record
         assertEquals("{\"ce\":5.0,\"mlm\":2.0,\"cosine\":1.0,\"cosineLayers\":\"last\",\"hiddenMse\":0.0,\"attention\":0.0,\"hard\":0.0,"
                 + "\"temperature\":2.0,\"ceMaskedOnly\":false}", Json.COMPACT.writeValueAsString(LossWeights.GENERAL));
+    }
+
+    @Test
+    void eachTermNamesItsJsonKeyAndWeight() throws JsonProcessingException {
+        LossWeights w = w(1, 2, 3, 4, 5, 6, 2.0);
+        var json = Json.COMPACT.readTree(Json.COMPACT.writeValueAsString(w));
+        for (LossTerm term : LossTerm.values()) {
+            assertEquals(json.get(term.key()).asDouble(), w.weight(term), term.key());
+            assertEquals(term.defaultWeight(true), LossWeights.GENERAL.weight(term), term.key());
+            assertEquals(term.defaultWeight(false), LossWeights.TASK.weight(term), term.key());
+            assertTrue(term.option().startsWith("--alpha-"), term.option());
+        }
+        assertFalse(LossTerm.MLM.appliesTo(false));
+        assertFalse(LossTerm.HARD.appliesTo(true));
+        assertTrue(LossTerm.CE.appliesTo(true) && LossTerm.CE.appliesTo(false));
     }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,9 +71,9 @@ class StateLossesTest {
     void mappedCosineKeepsHiddenStatesAndIsValidated() {
         assertTrue(new StateLosses(new LossWeights(0, 0, 1, 0, 0, 0, 2, false, LossWeights.MAPPED), List.of()).keepHidden());
         assertFalse(new StateLosses(new LossWeights(0, 0, 1, 0, 0, 0, 2, false), List.of()).keepHidden());
-        assertEquals(LossWeights.MAPPED, LossWeights.resolve(true, null, null, null, null, null, null, null, false, "Mapped")
+        assertEquals(LossWeights.MAPPED, LossWeights.resolve(true, Map.of(), null, false, CosineLayers.MAPPED)
                 .cosineLayers());
-        assertTrue(assertThrowsUsage(() -> LossWeights.resolve(true, null, null, null, null, null, null, null, false, "all")
+        assertTrue(assertThrowsUsage(() -> new LossWeights(5.0, 2.0, 1.0, 0, 0, 0, 2.0, false, "all")
                 .validate(true)).contains("--cos-layers must be last or mapped"));
     }
 
