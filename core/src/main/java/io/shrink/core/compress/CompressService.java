@@ -17,9 +17,10 @@ import java.util.TreeMap;
  * method, its resolved settings and the parent.
  */
 public final class CompressService {
+    /** Unknown settings are errors; a setting left out takes its type's zero value (false, 0) or null. */
     private static final ObjectMapper SETTINGS = Json.MAPPER.copy()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
     private final ModelService models;
 
@@ -65,7 +66,7 @@ public final class CompressService {
         } catch (IllegalArgumentException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().split("\n")[0];
             throw ShrinkException.usage("invalid settings for compression method '" + method.name() + "' " + values
-                    + ": " + why.replaceAll(" \\(class [^)]*\\)", "") + "; its settings: " + settingNames(method));
+                    + ": " + why.replaceAll(" \\((class|set) [^)]*\\)", "") + "; its settings: " + settingNames(method));
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.ServiceLoader;
 /**
  * The registry of tasks, found by name: the nine GLUE tasks, IMDb and SQuAD v1.1, plus any {@link Task} a jar on
  * the class path lists in {@code META-INF/services/io.shrink.core.task.Task} (one line per task class). Names are
- * matched in any case, and a GLUE task also by its directory name ({@code SST-2}).
+ * matched in any case and without hyphens, so a GLUE task is also found by its directory name ({@code SST-2}).
  */
 public final class Tasks {
     /** The name that stands for every GLUE task found in the data directory (evaluation only). */
@@ -59,8 +59,7 @@ public final class Tasks {
         if (name == null) {
             return Optional.empty();
         }
-        Task t = BY_NAME.get(key(name));
-        return t != null ? Optional.of(t) : GlueTask.find(name).map(g -> BY_NAME.get(key(g.name())));
+        return Optional.ofNullable(BY_NAME.get(key(name)));
     }
 
     /** Like {@link #find}, but a usage error listing the known tasks when there is none. */
