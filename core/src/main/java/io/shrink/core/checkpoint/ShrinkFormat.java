@@ -4,6 +4,7 @@ import io.shrink.core.model.Checkpoint;
 import io.shrink.core.tensor.DType;
 import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.tensor.TypedTensor;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,6 +12,7 @@ import io.shrink.core.ShrinkException;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.model.ModelShapes;
+import io.shrink.core.model.Quantization;
 import io.shrink.core.tokenize.WordPieceTokenizer;
 import io.shrink.core.util.AtomicFiles;
 
@@ -38,9 +40,19 @@ public final class ShrinkFormat {
     private ShrinkFormat() {
     }
 
-    /** The contents of {@code model.json}. */
-    @JsonPropertyOrder({"formatVersion", "config", "head", "lowercase"})
-    public record ModelJson(int formatVersion, EncoderConfig config, HeadConfig head, boolean lowercase) {
+    /**
+     * The contents of {@code model.json}.
+     *
+     * @param formatVersion the layout version (1)
+     * @param config        the encoder's shape
+     * @param head          the head
+     * @param lowercase     whether the tokenizer lower-cases
+     * @param quantization  how stored types run, absent for a float32 model
+     */
+    @JsonPropertyOrder({"formatVersion", "config", "head", "lowercase", "quantization"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ModelJson(int formatVersion, EncoderConfig config, HeadConfig head, boolean lowercase,
+                            Quantization quantization) {
     }
 
     /** Writes a checkpoint into {@code dir} (each file atomically). */
@@ -53,7 +65,7 @@ public final class ShrinkFormat {
         }
         WordPieceTokenizer.writeVocabTxt(ckpt.tokenizer(), dir.resolve("vocab.txt"));
         WordPieceTokenizer.writeTokenizerJson(ckpt.tokenizer(), dir.resolve("tokenizer.json"));
-        ModelJson mj = new ModelJson(1, ckpt.config(), ckpt.head(), ckpt.tokenizer().lowercase());
+        ModelJson mj = new ModelJson(1, ckpt.config(), ckpt.head(), ckpt.tokenizer().lowercase(), ckpt.quantization());
         AtomicFiles.writeString(dir.resolve(MODEL_JSON), JSON.writeValueAsString(mj) + "\n");
     }
 
@@ -95,6 +107,6 @@ public final class ShrinkFormat {
         }
         Path vocab = dir.resolve("vocab.txt");
         return new Checkpoint(mj.config(), mj.head(), valid, WordPieceTokenizer.readVocabTxt(vocab, mj.lowercase()),
-                stored);
+                stored, mj.quantization());
     }
 }

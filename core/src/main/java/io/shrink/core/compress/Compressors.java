@@ -2,6 +2,7 @@ package io.shrink.core.compress;
 
 import io.shrink.core.ShrinkException;
 import io.shrink.core.compress.layers.LayerCompressor;
+import io.shrink.core.compress.quant.QuantCompressor;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +26,10 @@ public final class Compressors {
     private static Map<String, Compressor<?>> index() {
         List<Compressor<?>> all = new ArrayList<>();
         all.add(new LayerCompressor());
+        all.add(QuantCompressor.dynamicInt8());
+        all.add(QuantCompressor.weightInt8());
+        all.add(QuantCompressor.weightInt4());
+        all.add(QuantCompressor.bf16());
         for (Compressor c : ServiceLoader.load(Compressor.class)) {
             all.add(c);
         }

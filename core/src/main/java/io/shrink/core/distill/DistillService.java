@@ -148,7 +148,7 @@ public final class DistillService {
 
             Checkpoint shape = withoutProjection(student.checkpoint());
             Trainer.Outcome outcome;
-            try (Encoder encoder = Encoder.load(student.checkpoint(), manager)) {
+            try (Encoder encoder = Encoder.load(student.checkpoint().withQuantization(null), manager)) {
                 outcome = new Trainer(r.train(), options, progress).run(encoder, job.task(), runDir, r.run().resume(), r.run().stopAfter());
             }
             phases.put("train", outcome.trainSeconds());

@@ -113,7 +113,7 @@ final class SquadDistillTask extends BucketedTraining<SquadFeatures.Window> {
         float[][] out = new float[windows.size()][];
         PassProgress pass = new PassProgress(progress, "teacher", windows.size(), (windows.size() + TEACHER_BATCH - 1) / TEACHER_BATCH);
         NDManager base = teacher.parameters().values().iterator().next().getManager();
-        try (NDManager fm = base.newSubManager(); FastEncoder fast = FastEncoder.of(teacher.config(), teacher.parameters(), fm)) {
+        try (NDManager fm = base.newSubManager(); FastEncoder fast = FastEncoder.of(teacher, fm)) {
             for (int from = 0; from < windows.size(); from += TEACHER_BATCH) {
                 List<SquadFeatures.Window> batch = windows.subList(from, Math.min(windows.size(), from + TEACHER_BATCH));
                 try (NDManager m = base.newSubManager()) {

@@ -87,7 +87,8 @@ public final class FineTuneService {
         try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch")) {
             Trainer.Outcome outcome;
             Checkpoint best;
-            try (Encoder encoder = Encoder.load(start, manager)) {
+            // training runs in float32 from the float view of stored types, whatever the model ran as before
+            try (Encoder encoder = Encoder.load(start.withQuantization(null), manager)) {
                 outcome = new Trainer(r.train(), options, progress).run(encoder, task, runDir, r.run().resume(), r.run().stopAfter());
                 if (outcome.paused()) {
                     Map<String, Object> details = new TreeMap<>();

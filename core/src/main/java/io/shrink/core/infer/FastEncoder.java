@@ -14,7 +14,12 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
+import io.shrink.core.ShrinkException;
 import io.shrink.core.model.Checkpoint;
+import io.shrink.core.model.Encoder;
+import io.shrink.core.model.Quantization;
+import io.shrink.core.model.Quantization.Precision;
+import io.shrink.core.tensor.DType;
 import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
@@ -24,6 +29,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,20 +57,27 @@ public final class FastEncoder implements AutoCloseable {
     private static final int PER_LAYER = 12;
 
     private final EncoderConfig config;
+    private final Plan plan;
     private final NDManager manager;
     private final Model model;
     private final PtSymbolBlock block;
     private final IValue weights;
+    private final IValue packed;
+    private final IValue bf16;
     private final long widest;
     private PtNDArray scratch;
     private IValue scratchValue;
 
-    private FastEncoder(EncoderConfig config, NDManager manager, Model model, PtSymbolBlock block, IValue weights) {
+    private FastEncoder(EncoderConfig config, Plan plan, NDManager manager, Model model, PtSymbolBlock block,
+                        IValue weights, IValue packed, IValue bf16) {
         this.config = config;
+        this.plan = plan;
         this.manager = manager;
         this.model = model;
         this.block = block;
         this.weights = weights;
+        this.packed = packed;
+        this.bf16 = bf16;
         long w = 0;
         for (int i = 0; i < config.storedLayers(); i++) {
             w = Math.max(w, Math.max(3L * config.headsOf(i) * config.headSize(), config.ffnOf(i)));
@@ -88,6 +101,11 @@ public final class FastEncoder implements AutoCloseable {
 
     /** Copies a checkpoint's encoder weights (not its head) into a new child manager of {@code parent}. */
     public static FastEncoder load(Checkpoint ckpt, NDManager parent) {
+        return load(ckpt, parent, Kernels.thisCpu());
+    }
+
+    /** As {@link #load(Checkpoint, NDManager)} with the given kernels (tests run the native bf16 path anywhere). */
+    static FastEncoder load(Checkpoint ckpt, NDManager parent, Kernels kernels) {
         NDManager m = parent.newSubManager();
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (String name : ModelShapes.expected(ckpt.config(), HeadConfig.none()).keySet()) {
@@ -96,19 +114,84 @@ public final class FastEncoder implements AutoCloseable {
                 params.put(name, m.create(FloatBuffer.wrap(t.data()), new Shape(t.shape())));
             }
         }
-        return build(ckpt.config(), params, m, true);
+        Map<String, DType> types = new LinkedHashMap<>();
+        ckpt.stored().forEach((name, t) -> types.put(name, t.dtype()));
+        return build(ckpt.config(), params, Plan.of(ckpt.config(), ckpt.quantization(), types, kernels), m, true);
     }
 
     /**
-     * Builds on existing parameter arrays (canonical names), e.g. {@link io.shrink.core.model.Encoder#parameters()}.
-     * The arrays are shared, except the fused query-key-value matrices, which are copies taken now.
+     * Builds on existing parameter arrays (canonical names), e.g. {@link io.shrink.core.model.Encoder#parameters()},
+     * in float32. The arrays are shared, except the fused query-key-value matrices, which are copies taken now.
      */
     public static FastEncoder of(EncoderConfig config, Map<String, NDArray> params, NDManager parent) {
-        return build(config, params, parent.newSubManager(), false);
+        return build(config, params, Plan.of(config, null, Map.of(), Kernels.thisCpu()), parent.newSubManager(), false);
     }
 
+    /**
+     * Builds on an encoder's arrays, running its linear layers as its {@link Encoder#quantization()} says (int8,
+     * bf16, or float32 when it has none). The float32 arrays are shared as in {@link #of(EncoderConfig, Map, NDManager)};
+     * int8 and bf16 copies of the quantised ones are made now.
+     */
+    public static FastEncoder of(Encoder encoder, NDManager parent) {
+        return build(encoder.config(), encoder.parameters(),
+                Plan.of(encoder.config(), encoder.quantization(), encoder.storedTypes(), Kernels.thisCpu()), parent.newSubManager(), false);
+    }
+
+    /**
+     * Which precision each linear layer runs in, per stored layer: the fused query-key-value projection, the
+     * attention output, the FFN input and output (a layer without heads or FFN runs those in float32: they are empty).
+     *
+     * @param layers    per stored layer, the four precisions
+     * @param kernels   the int8 and bf16 kernels of this CPU
+     */
+    record Plan(List<Precision[]> layers, Kernels kernels) {
+        static Plan of(EncoderConfig c, Quantization q, Map<String, DType> types, Kernels kernels) {
+            List<Precision[]> layers = new ArrayList<>();
+            for (int i = 0; i < c.storedLayers(); i++) {
+                boolean heads = c.headsOf(i) > 0;
+                boolean ffn = c.ffnOf(i) > 0;
+                Precision qkv = Quantization.linear(q, types.get(query(i) + ".weight"));
+                for (String other : List.of(key(i), value(i))) {
+                    Precision p = Quantization.linear(q, types.get(other + ".weight"));
+                    if (heads && p != qkv) {
+                        throw ShrinkException.corrupt("layer " + i + ": query runs in " + qkv + " but " + other
+                                + " in " + p + "; the fused projection needs one precision");
+                    }
+                }
+                layers.add(new Precision[] {
+                        heads ? qkv : Precision.FP32,
+                        heads ? Quantization.linear(q, types.get(attnOut(i) + ".weight")) : Precision.FP32,
+                        ffn ? Quantization.linear(q, types.get(ffnIn(i) + ".weight")) : Precision.FP32,
+                        ffn ? Quantization.linear(q, types.get(ffnOut(i) + ".weight")) : Precision.FP32});
+            }
+            return new Plan(layers, kernels);
+        }
+
+        /** Whether any linear runs in {@code p}. */
+        boolean uses(Precision p) {
+            return layers.stream().anyMatch(l -> Arrays.asList(l).contains(p));
+        }
+
+        /** Indices into the weight list of the linear weights running in {@code p}, layer by layer, in slot order. */
+        List<Long> weightIndices(Precision p) {
+            List<Long> out = new ArrayList<>();
+            for (int i = 0; i < layers.size(); i++) {
+                for (int slot = 0; slot < SLOT_WEIGHT.length; slot++) {
+                    if (layers.get(i)[slot] == p) {
+                        out.add((long) (7 + PER_LAYER * i + SLOT_WEIGHT[slot]));
+                    }
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Offset in a layer's run of the weight list of each linear slot's weight (its bias follows it). */
+    private static final int[] SLOT_WEIGHT = {0, 2, 6, 8};
+
     /** With {@code owned}, the separate query, key and value arrays are closed once fused. */
-    private static FastEncoder build(EncoderConfig config, Map<String, NDArray> params, NDManager m, boolean owned) {
+    private static FastEncoder build(EncoderConfig config, Map<String, NDArray> params, Plan plan, NDManager m,
+                                     boolean owned) {
         config.validate();
         List<NDArray> list = new ArrayList<>();
         list.add(params.get(WORD_EMB));
@@ -144,19 +227,69 @@ public final class FastEncoder implements AutoCloseable {
         }
         Model model = Model.newInstance("fast-encoder", Device.cpu(), "PyTorch");
         try {
-            byte[] archive = TorchScriptArchive.write("fast_encoder", CLASS, source(config));
+            byte[] archive = TorchScriptArchive.write("fast_encoder", CLASS, source(config, plan));
             model.load(new ByteArrayInputStream(archive), Map.of());
         } catch (IOException | MalformedModelException e) {
             model.close();
             throw new IllegalStateException("libtorch rejected the generated TorchScript: " + e.getMessage(), e);
         }
-        PtNDArray[] arrays = list.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new);
-        return new FastEncoder(config, m, model, (PtSymbolBlock) model.getBlock(), IValue.listFrom(arrays));
+        PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
+        IValue weights = IValue.listFrom(list.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
+        IValue packed;
+        IValue bf16;
+        try (IValue int8Idx = IValue.listFrom(indices(plan.weightIndices(Precision.INT8)));
+             IValue bf16Idx = IValue.listFrom(indices(plan.weightIndices(Precision.BF16)))) {
+            packed = IValueUtils.runMethod(block, "prepack", weights, int8Idx);
+            bf16 = IValueUtils.runMethod(block, plan.kernels().bf16Native() ? "to_bf16" : "round_bf16", weights, bf16Idx);
+        }
+        if (owned && (plan.uses(Precision.INT8) || plan.uses(Precision.BF16))) {
+            // the float32 copies of weights that now run as int8 or bf16 are no longer read: free them
+            NDArray empty = m.zeros(new Shape(0)); // (0,)
+            for (Precision p : List.of(Precision.INT8, Precision.BF16)) {
+                for (long k : plan.weightIndices(p)) {
+                    for (int j : new int[] {(int) k, (int) k + 1}) {
+                        list.get(j).close();
+                        list.set(j, empty);
+                    }
+                }
+            }
+            weights.close();
+            weights = IValue.listFrom(list.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
+        }
+        return new FastEncoder(config, plan, m, model, block, weights, packed, bf16);
+    }
+
+    private static long[] indices(List<Long> list) {
+        return list.stream().mapToLong(Long::longValue).toArray();
     }
 
     /** The encoder's shape. */
     public EncoderConfig config() {
         return config;
+    }
+
+    /**
+     * What runs this encoder's linear layers: {@code fp32}, or the int8 and bf16 kernels of this CPU where some
+     * layers run in those precisions ({@link Kernels}), e.g. for a benchmark's record.
+     */
+    public Map<String, String> kernels() {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("fp32", plan.uses(Precision.FP32) ? "torch.addmm (fp32)" : null);
+        out.put("int8", plan.uses(Precision.INT8) ? plan.kernels().int8() : null);
+        out.put("bf16", plan.uses(Precision.BF16) ? plan.kernels().bf16() : null);
+        out.values().removeIf(java.util.Objects::isNull);
+        return out;
+    }
+
+    /** How many linear layers run in each precision ({@code fp32}, {@code int8}, {@code bf16}), zeros left out. */
+    public Map<String, Integer> linearPrecisions() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (Precision[] l : plan.layers()) {
+            for (Precision p : l) {
+                out.merge(p.name().toLowerCase(Locale.ROOT), 1, Integer::sum);
+            }
+        }
+        return out;
     }
 
     /**
@@ -226,6 +359,8 @@ public final class FastEncoder implements AutoCloseable {
                 List<IValue> all = new ArrayList<>(own);
                 all.add(scratch(tokens));
                 all.add(weights);
+                all.add(packed);
+                all.add(bf16);
                 return IValueUtils.runMethod(block, method, all.toArray(new IValue[0]));
             }
         }
@@ -236,28 +371,54 @@ public final class FastEncoder implements AutoCloseable {
         }
     }
 
-    /** The TorchScript source for a config: shapes, activation and layer plan are baked in as literals. */
+    /** The TorchScript source for a config in float32 throughout. */
     static String source(EncoderConfig c) {
+        return source(c, Plan.of(c, null, Map.of(), Kernels.thisCpu()));
+    }
+
+    private static final String PACKED = "__torch__.torch.classes.quantized.LinearPackedParamsBase";
+
+    /**
+     * The TorchScript source for a config and a precision plan: shapes, activation, layer plan and each layer's
+     * linear precisions are baked in as literals. Arguments of every encode method: ids, types, [mask,] the scratch
+     * buffer, the float32 weights {@code w}, the int8 packed linears {@code q} (from {@code prepack}) and the bf16
+     * linears {@code b} (weight then bias, from {@code to_bf16} or {@code round_bf16}).
+     */
+    static String source(EncoderConfig c, Plan plan) {
         String eps = String.format(Locale.ROOT, "%.17g", c.layerNormEps());
-        String act = switch (c.hiddenAct()) {
-            case "relu" -> "torch.relu_(t)";
-            // 0.5 t (1 + tanh(sqrt(2/pi) (t + 0.044715 t^3))), written out: archive version 3 predates gelu's approximate=
-            case "gelu_new" -> String.format(Locale.ROOT,
-                    "torch.mul(torch.mul(t, 0.5), torch.add(torch.tanh(torch.mul(torch.add(t, torch.mul(torch.pow(t, 3), "
-                            + "0.044715)), %.17g)), 1.0))", Math.sqrt(2.0 / Math.PI));
-            default -> "torch.gelu_(t)";
-        };
+        String sig = "sc: Tensor, w: List[Tensor], q: List[" + PACKED + "], b: List[Tensor]";
+        String cast = plan.kernels().bf16Native() ? "torch.to(%s, 15)" : "torch.to(torch.to(%s, 15), 6)";
         StringBuilder s = new StringBuilder();
         s.append("class ").append(CLASS).append("(Module):\n")
                 .append("  __parameters__ = []\n")
                 .append("  __buffers__ = []\n")
                 .append("  training : bool\n")
-                .append("  def encode(self, ids: Tensor, types: Tensor, sc: Tensor, w: List[Tensor]) -> Tensor:\n")
-                .append("    return self.run(ids, types, None, sc, w)\n")
-                .append("  def encode_masked(self, ids: Tensor, types: Tensor, mask: Tensor, sc: Tensor, w: List[Tensor]) -> Tensor:\n")
+                .append("  def encode(self, ids: Tensor, types: Tensor, ").append(sig).append(") -> Tensor:\n")
+                .append("    return self.run(ids, types, None, sc, w, q, b)\n")
+                .append("  def encode_masked(self, ids: Tensor, types: Tensor, mask: Tensor, ").append(sig).append(") -> Tensor:\n")
                 .append("    keep = torch.unsqueeze(torch.unsqueeze(torch.gt(mask, 0), 1), 1)\n") // (batch, 1, 1, seq)
-                .append("    return self.run(ids, types, keep, sc, w)\n")
-                .append("  def run(self, ids: Tensor, types: Tensor, mask: Optional[Tensor], sc: Tensor, w: List[Tensor]) -> Tensor:\n")
+                .append("    return self.run(ids, types, keep, sc, w, q, b)\n")
+                // int8 linears: per-output-channel symmetric weights (scale max|row| / 127), bias kept in float32
+                .append("  def prepack(self, w: List[Tensor], idx: List[int]) -> List[").append(PACKED).append("]:\n")
+                .append("    out = annotate(List[").append(PACKED).append("], [])\n")
+                .append("    for k in idx:\n")
+                .append("      s = torch.clamp_min(torch.div(torch.amax(torch.abs(w[k]), [1]), 127.0), 1.0e-30)\n")
+                .append("      qw = torch.quantize_per_channel(w[k], torch.to(s, 7), torch.zeros([w[k].size(0)], dtype=4), 0, 12)\n")
+                .append("      out.append(ops.quantized.linear_prepack(qw, w[k + 1]))\n")
+                .append("    return out\n")
+                .append("  def to_bf16(self, w: List[Tensor], idx: List[int]) -> List[Tensor]:\n")
+                .append("    out = annotate(List[Tensor], [])\n")
+                .append("    for k in idx:\n")
+                .append("      out.append(torch.to(w[k], 15))\n")
+                .append("      out.append(torch.to(w[k + 1], 15))\n")
+                .append("    return out\n")
+                .append("  def round_bf16(self, w: List[Tensor], idx: List[int]) -> List[Tensor]:\n")
+                .append("    out = annotate(List[Tensor], [])\n")
+                .append("    for k in idx:\n")
+                .append("      out.append(torch.to(torch.to(w[k], 15), 6))\n")
+                .append("      out.append(torch.to(torch.to(w[k + 1], 15), 6))\n")
+                .append("    return out\n")
+                .append("  def run(self, ids: Tensor, types: Tensor, mask: Optional[Tensor], ").append(sig).append(") -> Tensor:\n")
                 .append("    seq = ids.size(1)\n")
                 // (batch, seq, emb): word + position (first seq rows of the table) [+ token type]
                 .append("    x = torch.add(torch.embedding(w[0], ids), torch.narrow(w[1], 0, 0, seq))\n");
@@ -268,48 +429,124 @@ public final class FastEncoder implements AutoCloseable {
         if (c.factorisedEmbeddings()) {
             s.append("    x = torch.linear(x, w[5], w[6])\n"); // (batch, seq, hidden)
         }
+        int[] qAt = new int[c.storedLayers()];
+        int[] bAt = new int[c.storedLayers()];
+        int qn = 0;
+        int bn = 0;
+        for (int i = 0; i < c.storedLayers(); i++) {
+            qAt[i] = qn;
+            bAt[i] = 2 * bn;
+            for (Precision p : plan.layers().get(i)) {
+                qn += p == Precision.INT8 ? 1 : 0;
+                bn += p == Precision.BF16 ? 1 : 0;
+            }
+        }
         for (int l = 0; l < c.numLayers(); l++) {
             int i = c.storedIndex(l);
-            s.append("    x = self.layer(x, mask, sc, w, ").append(7 + PER_LAYER * i).append(", ").append(c.headsOf(i))
-                    .append(", ").append(c.ffnOf(i) > 0 ? "True" : "False").append(")\n");
+            s.append("    x = self.").append(layerName(plan.layers().get(i))).append("(x, mask, sc, w, q, b, ")
+                    .append(7 + PER_LAYER * i).append(", ").append(qAt[i]).append(", ").append(bAt[i]).append(", ")
+                    .append(c.headsOf(i)).append(", ").append(c.ffnOf(i) > 0 ? "True" : "False").append(")\n");
         }
         s.append("    return x\n");
-        s.append("  def layer(self, x: Tensor, mask: Optional[Tensor], sc: Tensor, w: List[Tensor], i: int, heads: int, ffn: bool) -> Tensor:\n")
-                .append("    b = x.size(0)\n")
-                .append("    s = x.size(1)\n")
-                .append("    x2 = torch.reshape(x, [b * s, x.size(2)])\n") // (tokens, hidden)
-                .append("    if heads > 0:\n")
-                .append("      n = w[i].size(0)\n")
-                // (tokens, 3 * heads * d), written into the scratch buffer
-                .append("      p = torch.view(torch.narrow(sc, 0, 0, b * s * n), [b * s, n])\n")
-                .append("      torch.addmm(w[i + 1], x2, torch.t(w[i]), out=p)\n")
-                // (batch, seq, 3 * heads * d) -> (3, batch, heads, seq, d)
-                .append("      qkv = torch.permute(torch.view(p, [b, s, 3, heads, ")
-                .append(c.headSize()).append("]), [2, 0, 3, 1, 4])\n")
-                // (batch, heads, seq, d), scaled by 1/sqrt(d)
-                .append("      ctx = torch.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask)\n")
-                // (tokens, hidden): the residual plus the output projection in one product, then its bias in place
-                .append("      h = torch.addmm(x2, torch.reshape(torch.transpose(ctx, 1, 2), [b * s, heads * ")
-                .append(c.headSize()).append("]), torch.t(w[i + 2]))\n")
-                .append("      x = torch.view(h.add_(w[i + 3]), [b, s, x.size(2)])\n")
-                .append("    else:\n")
-                .append("      x = torch.add(x, w[i + 3])\n")
-                .append("    x = torch.layer_norm(x, [").append(c.hiddenSize()).append("], w[i + 4], w[i + 5], ")
-                .append(eps).append(")\n")
-                .append("    if ffn:\n")
-                .append("      x2 = torch.reshape(x, [b * s, x.size(2)])\n") // (tokens, hidden)
-                .append("      n = w[i + 6].size(0)\n")
-                // (tokens, ffn) in the scratch buffer, activated in place
-                .append("      t = torch.view(torch.narrow(sc, 0, 0, b * s * n), [b * s, n])\n")
-                .append("      torch.addmm(w[i + 7], x2, torch.t(w[i + 6]), out=t)\n")
-                // (tokens, hidden): residual plus the down projection, then its bias in place
-                .append("      h = torch.addmm(x2, ").append(act).append(", torch.t(w[i + 8]))\n")
-                .append("      x = torch.view(h.add_(w[i + 9]), [b, s, x.size(2)])\n")
-                .append("    else:\n")
-                .append("      x = torch.add(x, w[i + 9])\n")
-                .append("    return torch.layer_norm(x, [").append(c.hiddenSize()).append("], w[i + 10], w[i + 11], ")
-                .append(eps).append(")\n");
+        plan.layers().stream().map(FastEncoder::layerName).distinct().forEach(name -> {
+            Precision[] kinds = plan.layers().stream().filter(l -> layerName(l).equals(name)).findFirst().orElseThrow();
+            layerMethod(s, c, name, kinds, eps, cast);
+        });
         return s.toString();
+    }
+
+    /** A layer method's name from its four linear precisions, e.g. {@code layer_fiif}. */
+    private static String layerName(Precision[] kinds) {
+        StringBuilder n = new StringBuilder("layer_");
+        for (Precision p : kinds) {
+            n.append(switch (p) {
+                case FP32 -> 'f';
+                case INT8 -> 'i';
+                case BF16 -> 'b';
+            });
+        }
+        return n.toString();
+    }
+
+    /**
+     * One transformer layer with its four linears in the given precisions. {@code i} indexes the layer's float32
+     * weights, {@code qi} its first int8 linear, {@code bi} its first bf16 weight.
+     */
+    private static void layerMethod(StringBuilder s, EncoderConfig c, String name, Precision[] k, String eps, String cast) {
+        String act = switch (c.hiddenAct()) {
+            case "relu" -> "torch.relu_(t)";
+            // 0.5 t (1 + tanh(sqrt(2/pi) (t + 0.044715 t^3))), written out: archive version 3 predates gelu's approximate=
+            case "gelu_new" -> String.format(Locale.ROOT,
+                    "torch.mul(torch.mul(t, 0.5), torch.add(torch.tanh(torch.mul(torch.add(t, torch.mul(torch.pow(t, 3), "
+                            + "0.044715)), %.17g)), 1.0))", Math.sqrt(2.0 / Math.PI));
+            default -> "torch.gelu_(t)";
+        };
+        int[] qOff = new int[4];
+        int[] bOff = new int[4];
+        for (int slot = 1; slot < 4; slot++) {
+            qOff[slot] = qOff[slot - 1] + (k[slot - 1] == Precision.INT8 ? 1 : 0);
+            bOff[slot] = bOff[slot - 1] + (k[slot - 1] == Precision.BF16 ? 2 : 0);
+        }
+        String hidden = String.valueOf(c.hiddenSize());
+        s.append("  def ").append(name).append("(self, x: Tensor, mask: Optional[Tensor], sc: Tensor, w: List[Tensor], ")
+                .append("q: List[").append(PACKED).append("], b: List[Tensor], i: int, qi: int, bi: int, heads: int, ")
+                .append("ffn: bool) -> Tensor:\n")
+                .append("    bs = x.size(0)\n")
+                .append("    s = x.size(1)\n")
+                .append("    x2 = torch.reshape(x, [bs * s, x.size(2)])\n") // (tokens, hidden)
+                .append("    if heads > 0:\n");
+        // (tokens, 3 * heads * d)
+        switch (k[0]) {
+            case FP32 -> s.append("      n = w[i].size(0)\n")
+                    // written into the scratch buffer
+                    .append("      p = torch.view(torch.narrow(sc, 0, 0, bs * s * n), [bs * s, n])\n")
+                    .append("      torch.addmm(w[i + 1], x2, torch.t(w[i]), out=p)\n");
+            case INT8 -> s.append("      p = ops.quantized.linear_dynamic(x2, q[qi + ").append(qOff[0]).append("], True)\n");
+            case BF16 -> s.append("      p = torch.linear(").append(cast.formatted("x2")).append(", b[bi + ").append(bOff[0])
+                    .append("], b[bi + ").append(bOff[0] + 1).append("])\n");
+        }
+        // (batch, seq, 3 * heads * d) -> (3, batch, heads, seq, d); attention scaled by 1/sqrt(d)
+        s.append("      qkv = torch.permute(torch.view(p, [bs, s, 3, heads, ").append(c.headSize()).append("]), [2, 0, 3, 1, 4])\n")
+                .append("      ctx = torch.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask)\n") // (batch, heads, seq, d)
+                .append("      c2 = torch.reshape(torch.transpose(ctx, 1, 2), [bs * s, heads * ").append(c.headSize()).append("])\n");
+        // (tokens, hidden): the residual plus the output projection and its bias
+        switch (k[1]) {
+            case FP32 -> s.append("      h = torch.addmm(x2, torch.to(c2, 6), torch.t(w[i + 2]))\n")
+                    .append("      x = torch.view(h.add_(w[i + 3]), [bs, s, x.size(2)])\n");
+            case INT8 -> s.append("      h = ops.quantized.linear_dynamic(torch.to(c2, 6), q[qi + ").append(qOff[1]).append("], True)\n")
+                    .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
+            case BF16 -> s.append("      h = torch.to(torch.linear(").append(cast.formatted("c2")).append(", b[bi + ").append(bOff[1])
+                    .append("], b[bi + ").append(bOff[1] + 1).append("]), 6)\n")
+                    .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
+        }
+        s.append("    else:\n")
+                .append("      x = torch.add(x, w[i + 3])\n")
+                .append("    x = torch.layer_norm(x, [").append(hidden).append("], w[i + 4], w[i + 5], ").append(eps).append(")\n")
+                .append("    if ffn:\n")
+                .append("      x2 = torch.reshape(x, [bs * s, x.size(2)])\n"); // (tokens, hidden)
+        // (tokens, ffn), activated in place
+        switch (k[2]) {
+            case FP32 -> s.append("      n = w[i + 6].size(0)\n")
+                    .append("      t = torch.view(torch.narrow(sc, 0, 0, bs * s * n), [bs * s, n])\n")
+                    .append("      torch.addmm(w[i + 7], x2, torch.t(w[i + 6]), out=t)\n");
+            case INT8 -> s.append("      t = ops.quantized.linear_dynamic(x2, q[qi + ").append(qOff[2]).append("], True)\n");
+            case BF16 -> s.append("      t = torch.linear(").append(cast.formatted("x2")).append(", b[bi + ").append(bOff[2])
+                    .append("], b[bi + ").append(bOff[2] + 1).append("])\n");
+        }
+        s.append("      a = ").append(act).append("\n");
+        // (tokens, hidden): residual plus the down projection and its bias
+        switch (k[3]) {
+            case FP32 -> s.append("      h = torch.addmm(x2, torch.to(a, 6), torch.t(w[i + 8]))\n")
+                    .append("      x = torch.view(h.add_(w[i + 9]), [bs, s, x.size(2)])\n");
+            case INT8 -> s.append("      h = ops.quantized.linear_dynamic(torch.to(a, 6), q[qi + ").append(qOff[3]).append("], True)\n")
+                    .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
+            case BF16 -> s.append("      h = torch.to(torch.linear(").append(cast.formatted("a")).append(", b[bi + ").append(bOff[3])
+                    .append("], b[bi + ").append(bOff[3] + 1).append("]), 6)\n")
+                    .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
+        }
+        s.append("    else:\n")
+                .append("      x = torch.add(x, w[i + 9])\n")
+                .append("    return torch.layer_norm(x, [").append(hidden).append("], w[i + 10], w[i + 11], ").append(eps).append(")\n");
     }
 
     @Override
@@ -318,6 +555,8 @@ public final class FastEncoder implements AutoCloseable {
             scratchValue.close();
         }
         weights.close();
+        packed.close();
+        bf16.close();
         model.close();
         manager.close();
     }

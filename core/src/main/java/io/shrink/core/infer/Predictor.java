@@ -38,7 +38,7 @@ public final class Predictor implements AutoCloseable {
     public Predictor(Checkpoint ckpt) {
         this.manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
         this.encoder = Encoder.load(ckpt, manager);
-        this.fast = FastEncoder.of(ckpt.config(), encoder.parameters(), manager);
+        this.fast = FastEncoder.of(encoder, manager);
         this.tokenizer = new WordPieceTokenizer(ckpt.tokenizer());
     }
 

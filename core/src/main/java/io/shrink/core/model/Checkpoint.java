@@ -35,9 +35,10 @@ import java.util.TreeMap;
  * @param tokenizer the WordPiece vocabulary and casing
  * @param stored    the weights stored in a type other than F32, by name (each also in {@code tensors}, same
  *                  shape, as its {@link TypedTensor#toFloat()}); empty for an all-F32 checkpoint
+ * @param quantization how the stored types run on the fast inference path, or null for float32 throughout
  */
 public record Checkpoint(EncoderConfig config, HeadConfig head, Map<String, FloatTensor> tensors,
-                         TokenizerSpec tokenizer, Map<String, TypedTensor> stored) {
+                         TokenizerSpec tokenizer, Map<String, TypedTensor> stored, Quantization quantization) {
 
     /** Checks that every stored tensor has a float view of the same shape; F32 entries are dropped (the view is them). */
     public Checkpoint {
@@ -62,7 +63,18 @@ public record Checkpoint(EncoderConfig config, HeadConfig head, Map<String, Floa
 
     /** An all-float32 checkpoint (no stored types), as before typed tensors existed. */
     public Checkpoint(EncoderConfig config, HeadConfig head, Map<String, FloatTensor> tensors, TokenizerSpec tokenizer) {
-        this(config, head, tensors, tokenizer, Map.of());
+        this(config, head, tensors, tokenizer, Map.of(), null);
+    }
+
+    /** A checkpoint with stored types that run as float32 (no {@link Quantization}). */
+    public Checkpoint(EncoderConfig config, HeadConfig head, Map<String, FloatTensor> tensors, TokenizerSpec tokenizer,
+                      Map<String, TypedTensor> stored) {
+        this(config, head, tensors, tokenizer, stored, null);
+    }
+
+    /** The same weights, run as {@code q} says. */
+    public Checkpoint withQuantization(Quantization q) {
+        return new Checkpoint(config, head, tensors, tokenizer, stored, q);
     }
 
     /** A checkpoint of weights as stored (any {@link DType}), with their float32 view computed from them. */
@@ -94,7 +106,9 @@ public record Checkpoint(EncoderConfig config, HeadConfig head, Map<String, Floa
      * the same hash whatever file format or order they were read in. An F32 tensor contributes its
      * little-endian float32 bytes (so an all-F32 checkpoint hashes as it always has); a tensor stored in
      * another type contributes, after its shape, a zero byte, the dtype's name, the I4 group size (4 bytes
-     * little-endian), the stored bytes and its scales as little-endian float32.
+     * little-endian), the stored bytes and its scales as little-endian float32. A {@link Quantization} adds, after
+     * every tensor, a zero byte and its {@link Quantization#canonical()} text, so the same int8 weights run two
+     * ways are two models.
      */
     public String contentHash() {
         try {
@@ -115,6 +129,10 @@ public record Checkpoint(EncoderConfig config, HeadConfig head, Map<String, Floa
                 } else {
                     updateFloats(md, buf, t.data());
                 }
+            }
+            if (quantization != null) {
+                md.update((byte) 0);
+                md.update(quantization.canonical().getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {

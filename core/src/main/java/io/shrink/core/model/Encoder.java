@@ -8,6 +8,7 @@ import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import io.shrink.core.tensor.DType;
 import io.shrink.core.tensor.FloatTensor;
 
 import java.nio.FloatBuffer;
@@ -35,12 +36,17 @@ public final class Encoder implements AutoCloseable {
     private final HeadConfig head;
     private final NDManager manager;
     private final Map<String, NDArray> params;
+    private final Quantization quantization;
+    private final Map<String, DType> storedTypes;
 
-    private Encoder(EncoderConfig config, HeadConfig head, NDManager manager, Map<String, NDArray> params) {
+    private Encoder(EncoderConfig config, HeadConfig head, NDManager manager, Map<String, NDArray> params,
+                    Quantization quantization, Map<String, DType> storedTypes) {
         this.config = config;
         this.head = head;
         this.manager = manager;
         this.params = params;
+        this.quantization = quantization;
+        this.storedTypes = storedTypes;
     }
 
     /**
@@ -60,7 +66,9 @@ public final class Encoder implements AutoCloseable {
             a.setName(t.name());
             params.put(t.name(), a);
         }
-        return new Encoder(ckpt.config(), ckpt.head(), m, params);
+        Map<String, DType> types = new LinkedHashMap<>();
+        ckpt.stored().forEach((name, t) -> types.put(name, t.dtype()));
+        return new Encoder(ckpt.config(), ckpt.head(), m, params, ckpt.quantization(), Map.copyOf(types));
     }
 
     /** The encoder's shape. */
@@ -71,6 +79,20 @@ public final class Encoder implements AutoCloseable {
     /** The head on top of the encoder. */
     public HeadConfig head() {
         return head;
+    }
+
+    /**
+     * How the checkpoint this encoder was loaded from runs on the fast inference path (int8, bf16), or null for
+     * float32. The arrays here are always the float32 view; {@link io.shrink.core.infer.FastEncoder#of(Encoder,
+     * NDManager)} applies the quantization.
+     */
+    public Quantization quantization() {
+        return quantization;
+    }
+
+    /** The type each weight was stored in where it is not F32 (what {@link #quantization()} runs), by name. */
+    public Map<String, DType> storedTypes() {
+        return storedTypes;
     }
 
     /** The parameter arrays by canonical name (live: training updates them in place). */

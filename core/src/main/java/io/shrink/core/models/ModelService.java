@@ -8,6 +8,7 @@ import io.shrink.core.checkpoint.hf.HfLayout;
 import io.shrink.core.infer.Prediction;
 import io.shrink.core.infer.Predictor;
 import io.shrink.core.model.ModelShapes;
+import io.shrink.core.model.WeightBytes;
 import io.shrink.core.registry.ModelId;
 import io.shrink.core.registry.ModelRegistry;
 import io.shrink.core.registry.RegistryEntry;
@@ -82,8 +83,8 @@ public final class ModelService {
     public RegistryEntry add(Checkpoint ckpt, String id, boolean force, String parent, RegistryEntry.Lineage lineage) {
         RegistryEntry entry = new RegistryEntry(RegistryEntry.SCHEMA_VERSION, id, ckpt.config().family(),
                 ckpt.config(), ckpt.head(), ckpt.parameterCount(),
-                ckpt.parameterCount() - ModelShapes.embeddingParameters(ckpt.config()), 0,
-                new RegistryEntry.Tokenizer(ckpt.tokenizer().vocab().size(), ckpt.tokenizer().lowercase()),
+                ckpt.parameterCount() - ModelShapes.embeddingParameters(ckpt.config()), 0, WeightBytes.of(ckpt),
+                ckpt.quantization(), new RegistryEntry.Tokenizer(ckpt.tokenizer().vocab().size(), ckpt.tokenizer().lowercase()),
                 parent, lineage, ckpt.contentHash(), null, null);
         return registry.add(entry, force, dir -> ShrinkFormat.write(ckpt, dir));
     }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
+import io.shrink.core.model.Quantization;
+import io.shrink.core.model.WeightBytes;
 import io.shrink.core.results.RunResult;
 
 import java.util.Collections;
@@ -22,6 +24,9 @@ import java.util.TreeMap;
  * @param parameters              number of parameters, embeddings included
  * @param nonEmbeddingParameters  number of parameters outside the embeddings
  * @param bytesOnDisk             sum of the sizes of the model's files, {@code entry.json} excluded; set by the registry
+ * @param weightBytes             the weights' bytes as stored, embeddings, layers and head apart; null in entries
+ *                                written before it was recorded
+ * @param quantization            how stored types run (int8, bf16, weight-only), null for a float32 model
  * @param tokenizer               summary of the tokenizer stored with the model
  * @param parent                  id of the model this one was derived from, or null
  * @param producedBy              the command that produced the model
@@ -30,7 +35,7 @@ import java.util.TreeMap;
  * @param metrics                 task name to metric name to value, both levels sorted by key; empty when none
  */
 @JsonPropertyOrder({"schemaVersion", "id", "family", "config", "head", "parameters", "nonEmbeddingParameters",
-        "bytesOnDisk", "tokenizer", "parent", "producedBy", "contentSha256", "createdAt", "metrics"})
+        "bytesOnDisk", "weightBytes", "quantization", "tokenizer", "parent", "producedBy", "contentSha256", "createdAt", "metrics"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RegistryEntry(
         int schemaVersion,
@@ -41,6 +46,8 @@ public record RegistryEntry(
         long parameters,
         long nonEmbeddingParameters,
         long bytesOnDisk,
+        WeightBytes weightBytes,
+        Quantization quantization,
         Tokenizer tokenizer,
         String parent,
         Lineage producedBy,
@@ -91,13 +98,13 @@ public record RegistryEntry(
         Map<String, Map<String, Object>> updated = new TreeMap<>(metrics);
         updated.put(task, values == null ? Map.of() : values);
         return new RegistryEntry(schemaVersion, id, family, config, head, parameters, nonEmbeddingParameters,
-                bytesOnDisk, tokenizer, parent, producedBy, contentSha256, createdAt, updated);
+                bytesOnDisk, weightBytes, quantization, tokenizer, parent, producedBy, contentSha256, createdAt, updated);
     }
 
     /** A copy of this entry with the current schema version, the given size and creation time. */
     RegistryEntry stamped(long bytes, String created) {
         return new RegistryEntry(SCHEMA_VERSION, id, family, config, head, parameters, nonEmbeddingParameters,
-                bytes, tokenizer, parent, producedBy, contentSha256, created, metrics);
+                bytes, weightBytes, quantization, tokenizer, parent, producedBy, contentSha256, created, metrics);
     }
 
     private static Map<String, Map<String, Object>> copyMetrics(Map<String, Map<String, Object>> source) {

@@ -68,7 +68,7 @@ public final class SequenceEvaluator {
         PassProgress pass = PassProgress.weighted(progress, phase, features.size(), tokens);
         NDManager base = encoder.parameters().values().iterator().next().getManager();
         try (NDManager fastManager = base.newSubManager();
-             FastEncoder fast = FastEncoder.of(encoder.config(), encoder.parameters(), fastManager)) {
+             FastEncoder fast = FastEncoder.of(encoder, fastManager)) {
             for (List<Features.Feature> batch : batches) {
                 try (NDManager m = base.newSubManager()) {
                     NDArray[] in = Features.arrays(batch, m);

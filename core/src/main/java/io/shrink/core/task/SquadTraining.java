@@ -96,7 +96,7 @@ public final class SquadTraining extends BucketedTraining<SquadFeatures.Window> 
         NDManager base = encoder.parameters().values().iterator().next().getManager();
         List<SquadFeatures.Window> sorted = new ArrayList<>(windows);
         sorted.sort(Comparator.comparingInt(w -> w.ids().length));
-        try (NDManager fm = base.newSubManager(); FastEncoder fast = FastEncoder.of(encoder.config(), encoder.parameters(), fm)) {
+        try (NDManager fm = base.newSubManager(); FastEncoder fast = FastEncoder.of(encoder, fm)) {
             for (int from = 0; from < sorted.size(); from += EVAL_BATCH) {
                 List<SquadFeatures.Window> batch = sorted.subList(from, Math.min(sorted.size(), from + EVAL_BATCH));
                 try (NDManager m = base.newSubManager()) {

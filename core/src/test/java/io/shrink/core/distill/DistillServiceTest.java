@@ -43,7 +43,7 @@ class DistillServiceTest {
     // ---- derivedLayers ----
 
     static RegistryEntry madeBy(RegistryEntry.Lineage lineage) {
-        return new RegistryEntry(RegistryEntry.SCHEMA_VERSION, "s", "bert", null, null, 0, 0, 0, null, "p", lineage, null, null, null);
+        return new RegistryEntry(RegistryEntry.SCHEMA_VERSION, "s", "bert", null, null, 0, 0, 0, null, null, null, "p", lineage, null, null, null);
     }
 
     @Test

@@ -63,7 +63,7 @@ public final class RegistryWorkerMain {
     /** A small, complete entry for {@code id}. */
     static RegistryEntry entry(String id) {
         return new RegistryEntry(RegistryEntry.SCHEMA_VERSION, id, "bert", EncoderConfig.bert(100, 32, 2, 2, 64, 16),
-                HeadConfig.none(), 1000, 500, 0, new RegistryEntry.Tokenizer(100, true), null,
+                HeadConfig.none(), 1000, 500, 0, null, null, new RegistryEntry.Tokenizer(100, true), null,
                 new RegistryEntry.Lineage("models import", "maven:org.example:tiny-bert:1.0", Map.of("seed", 7), null),
                 "00".repeat(32), null, null);
     }
