@@ -18,7 +18,7 @@ import java.util.Locale;
         description = {
                 "Runs each model's encoder (fp32, fused attention, no autograd, no head) on random token ids and",
                 "reports latency per forward pass (p50/p90/p99, mean, stdev), throughput, achieved GFLOP/s and the",
-                "fraction of this machine's fp32 matmul peak (measured in the same run), parameters, FLOPs per",
+                "fraction of this machine's matmul peak in the model's precision (fp32, int8, bf16; measured in the same run), parameters, FLOPs per",
                 "sequence, size on disk and resident memory. Several models are measured interleaved in rounds;",
                 "speed-ups to the baseline are per-round ratios (median and min-max). The result is saved as JSON."},
         footerHeading = "%nExamples:%n",
@@ -72,15 +72,16 @@ public final class BenchmarkCommand extends ContextCommand {
     }
 
     static void print(Output o, BenchmarkReport r) {
-        o.println(String.format(Locale.ROOT, "%-24s %6s %12s %12s %10s %14s %12s", "MODEL", "LAYERS", "PARAMS",
-                "NON-EMB", "SIZE", "GFLOP/SEQ", "LOAD RSS"));
+        o.println(String.format(Locale.ROOT, "%-24s %6s %12s %12s %10s %12s %14s %12s  %s", "MODEL", "LAYERS", "PARAMS",
+                "NON-EMB", "SIZE", "LAYER BYTES", "GFLOP/SEQ", "LOAD RSS", "PRECISION"));
         for (BenchmarkReport.ModelInfo m : r.models()) {
             StringBuilder flops = new StringBuilder();
             m.flopsPerSequence().forEach((s, f) -> flops.append(flops.length() == 0 ? "" : " ")
                     .append(String.format(Locale.ROOT, "%.2f@%d", f / 1e9, s)));
-            o.println(String.format(Locale.ROOT, "%-24s %6d %12s %12s %10s %14s %12s", m.id(), m.layers(),
+            o.println(String.format(Locale.ROOT, "%-24s %6d %12s %12s %10s %12s %14s %12s  %s %s", m.id(), m.layers(),
                     Formats.count(m.encoderParameters()), Formats.count(m.nonEmbeddingParameters()),
-                    Formats.bytes(m.bytesOnDisk()), flops, m.loadRssBytes() < 0 ? "-" : Formats.bytes(m.loadRssBytes())));
+                    Formats.bytes(m.bytesOnDisk()), Formats.bytes(m.weightBytes().layers()), flops,
+                    m.loadRssBytes() < 0 ? "-" : Formats.bytes(m.loadRssBytes()), m.precision(), m.linears()));
         }
         o.println("");
         o.println(String.format(Locale.ROOT, "%-24s %5s %5s %9s %9s %9s %16s %9s %8s %6s  %s", "MODEL", "BATCH", "SEQ",
@@ -99,6 +100,14 @@ public final class BenchmarkCommand extends ContextCommand {
         o.println(String.format(Locale.ROOT, "fp32 matmul peak %.1f GFLOP/s (best of %d timed products), %d threads; "
                 + "peak resident memory %s", r.matmulPeak().gflops(), r.matmulPeak().gemms().size(), r.threads(),
                 Formats.bytes(r.result().detailNumber("peakRssBytes").longValue())));
+        if (r.result().details().get("precisionPeaks") instanceof BenchmarkReport.PrecisionPeaks p) {
+            o.println(String.format(Locale.ROOT, "int8 linear peak %s GOP/s, bf16 matmul peak %s GFLOP/s (PEAK is each model's "
+                    + "share of its own precision's peak)", p.int8() == null ? "-" : String.format(Locale.ROOT, "%.1f", p.int8()),
+                    p.bf16() == null ? "-" : String.format(Locale.ROOT, "%.1f", p.bf16())));
+            p.notes().forEach(n -> o.println("  " + n));
+        }
+        r.models().stream().flatMap(m -> m.kernels().entrySet().stream()).filter(k -> !k.getKey().equals("fp32"))
+                .distinct().forEach(k -> o.println("  " + k.getKey() + " kernels: " + k.getValue()));
         o.println("machine: " + r.result().provenance().hardware().cpuModel() + ", "
                 + r.result().provenance().hardware().logicalCpus() + " CPUs, "
                 + String.join(" ", r.result().provenance().hardware().isaFlags()));

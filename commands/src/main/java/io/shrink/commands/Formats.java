@@ -54,6 +54,13 @@ final class Formats {
                 c.vocabSize(), e.tokenizer().lowercase() ? "uncased" : "cased", c.typeVocabSize(), c.maxPositions()));
         l.add("parameters:   " + e.parameters() + " (" + e.nonEmbeddingParameters() + " non-embedding)");
         l.add("size on disk: " + bytes(e.bytesOnDisk()));
+        if (e.weightBytes() != null) {
+            l.add(String.format(Locale.ROOT, "weights:      %s (embeddings %s, %.0f%%; layers %s; head %s)",
+                    bytes(e.weightBytes().total()), bytes(e.weightBytes().embeddings()),
+                    100 * e.weightBytes().embeddingShare(), bytes(e.weightBytes().layers()), bytes(e.weightBytes().head())));
+        }
+        l.add("precision:    " + (e.quantization() == null ? "fp32" : e.quantization().scheme()
+                + (e.quantization().activations() == null ? "" : ", activations " + e.quantization().activations())));
         l.add("sha256:       " + e.contentSha256());
         l.add("parent:       " + (e.parent() == null ? "-" : e.parent()));
         if (e.producedBy() != null) {

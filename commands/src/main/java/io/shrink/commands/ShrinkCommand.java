@@ -28,6 +28,7 @@ import java.util.List;
                 FineTuneCommand.class,
                 DistillCommand.class,
                 CompressCommand.class,
+                QuantizeCommand.class,
                 EvaluateCommand.class,
                 CompareCommand.class,
                 BenchmarkCommand.class,

@@ -1,7 +1,9 @@
 package io.shrink.core.bench;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.shrink.core.model.WeightBytes;
 import io.shrink.core.results.RunResult;
 
 import java.nio.file.Path;
@@ -38,12 +40,19 @@ public record BenchmarkReport(RunResult result, Path file, List<ModelInfo> model
      * @param loadRssBytes           growth of the process's resident memory while loading the model and running it once
      *                               (approximate: includes JVM heap used while reading the checkpoint)
      * @param flopsPerSequence       sequence length to encoder FLOPs per sequence ({@link ModelCost})
+     * @param precision              the precision most of its linears run in ({@code fp32}, {@code int8}, {@code bf16}):
+     *                               its share of peak is taken against that precision's peak
+     * @param linears                linear layers per precision
+     * @param kernels                what ran each precision's linears on this CPU
+     * @param weightBytes            the weights' bytes as stored, embeddings, layers and head apart
      */
     @JsonPropertyOrder({"id", "family", "layers", "hiddenSize", "storedParameters", "encoderParameters",
-            "nonEmbeddingParameters", "bytesOnDisk", "loadRssBytes", "flopsPerSequence"})
+            "nonEmbeddingParameters", "bytesOnDisk", "loadRssBytes", "flopsPerSequence", "precision", "linears",
+            "kernels", "weightBytes"})
     public record ModelInfo(String id, String family, int layers, int hiddenSize, long storedParameters,
                             long encoderParameters, long nonEmbeddingParameters, long bytesOnDisk, long loadRssBytes,
-                            Map<Integer, Long> flopsPerSequence) {
+                            Map<Integer, Long> flopsPerSequence, String precision, Map<String, Integer> linears,
+                            Map<String, String> kernels, WeightBytes weightBytes) {
     }
 
     /**
@@ -56,7 +65,7 @@ public record BenchmarkReport(RunResult result, Path file, List<ModelInfo> model
      * @param seqPerSec       sequences per second over all timed passes
      * @param tokensPerSec    seqPerSec · seq
      * @param gflops          achieved encoder GFLOP/s
-     * @param peakFraction    gflops / the measured fp32 matmul peak
+     * @param peakFraction    gflops / the measured matmul peak of the model's precision (fp32, int8 or bf16)
      * @param roundSeqPerSec  sequences per second in each round
      * @param speedup         per-round throughput ratio to the baseline (model / baseline); null for the baseline
      * @param latencySpeedup  per-round median-latency ratio (baseline p50 / model p50); null for the baseline
@@ -98,6 +107,21 @@ public record BenchmarkReport(RunResult result, Path file, List<ModelInfo> model
      */
     @JsonPropertyOrder({"gflops", "gemms"})
     public record Peak(double gflops, List<MatmulPeak.Gemm> gemms) {
+    }
+
+    /**
+     * The lower-precision peaks measured in the same run, on the same shapes as the fp32 one.
+     *
+     * @param int8      best int8 linear rate ({@code quantized::linear_dynamic}, GOP/s), or null when not measured
+     * @param bf16      best bf16 matmul rate (GFLOP/s), or null when this CPU has no bf16 hardware
+     * @param int8Gemms the int8 products timed
+     * @param bf16Gemms the bf16 products timed
+     * @param notes     what was not measured and why
+     */
+    @JsonPropertyOrder({"int8", "bf16", "int8Gemms", "bf16Gemms", "notes"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PrecisionPeaks(Double int8, Double bf16, List<MatmulPeak.Gemm> int8Gemms,
+                                 List<MatmulPeak.Gemm> bf16Gemms, List<String> notes) {
     }
 
     /**

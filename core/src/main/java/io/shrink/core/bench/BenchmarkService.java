@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.model.Checkpoint;
 import io.shrink.core.infer.FastEncoder;
+import io.shrink.core.infer.Kernels;
+import io.shrink.core.model.WeightBytes;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.models.ModelService;
 import io.shrink.core.registry.RegistryEntry;
@@ -77,6 +79,8 @@ public final class BenchmarkService {
         List<BenchmarkReport.ModelInfo> infos = new ArrayList<>();
         List<BenchmarkReport.Case> cases = new ArrayList<>();
         List<MatmulPeak.Gemm> gemms = new ArrayList<>();
+        List<MatmulPeak.Gemm> int8Gemms = new ArrayList<>();
+        List<MatmulPeak.Gemm> bf16Gemms = new ArrayList<>();
         try (NDManager root = NDManager.newBaseManager("PyTorch")) {
             long t0 = System.nanoTime();
             List<FastEncoder> encoders = new ArrayList<>();
@@ -91,7 +95,8 @@ public final class BenchmarkService {
                         fast.forward(ids(step, e.config(), o.batches().get(0), o.seqs().get(0), o.seed()), null, null);
                     }
                     long after = MemoryProbe.residentBytes();
-                    infos.add(info(e, o.seqs(), before < 0 || after < 0 ? -1 : after - before));
+                    infos.add(info(e, o.seqs(), before < 0 || after < 0 ? -1 : after - before, fast,
+                            WeightBytes.of(ckpt)));
                 }
                 phases.put("load", seconds(t0));
 
@@ -99,6 +104,12 @@ public final class BenchmarkService {
                 progress.accept("measuring the fp32 matmul peak (" + threads + " threads) ...");
                 List<long[]> shapes = probeShapes(entries, o);
                 gemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS));
+                progress.accept("measuring the int8" + (Kernels.thisCpu().bf16Native() ? " and bf16" : "")
+                        + " peaks ...");
+                int8Gemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS, "int8"));
+                if (Kernels.thisCpu().bf16Native()) {
+                    bf16Gemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS, "bf16"));
+                }
                 phases.put("probe", seconds(t1));
 
                 long t2 = System.nanoTime();
@@ -113,9 +124,16 @@ public final class BenchmarkService {
 
                 long t3 = System.nanoTime();
                 gemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS));
+                int8Gemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS, "int8"));
+                if (Kernels.thisCpu().bf16Native()) {
+                    bf16Gemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS, "bf16"));
+                }
                 phases.put("probe", phases.get("probe") + seconds(t3));
-                double peak = MatmulPeak.best(gemms);
-                cases.addAll(summarise(measured, infos, o.baselineId(), peak));
+                Map<String, Double> peaks = new TreeMap<>();
+                peaks.put("fp32", MatmulPeak.best(gemms));
+                peaks.put("int8", MatmulPeak.best(int8Gemms));
+                peaks.put("bf16", Kernels.thisCpu().bf16Native() ? MatmulPeak.best(bf16Gemms) : MatmulPeak.best(gemms));
+                cases.addAll(summarise(measured, infos, o.baselineId(), peaks));
             } finally {
                 encoders.forEach(FastEncoder::close);
             }
@@ -131,11 +149,12 @@ public final class BenchmarkService {
         details.put("models", infos);
         details.put("cases", cases);
         details.put("matmulPeak", peak);
+        details.put("precisionPeaks", precisionPeaks(int8Gemms, bf16Gemms));
         details.put("baseline", o.baselineId());
         details.put("threads", Map.of("intraOp", threads, "interOp", JniUtils.getNumInteropThreads()));
         details.put("peakRssBytes", MemoryProbe.peakResidentBytes());
         details.put("flopsCounted", ModelCost.FLOPS_COUNTED);
-        details.put("method", "fp32 FastEncoder (TorchScript, fused QKV, scaled_dot_product_attention, no autograd); "
+        details.put("method", "FastEncoder (TorchScript, fused QKV, scaled_dot_product_attention, no autograd); "
                 + "random token ids, no padding, token types 0; encoder only, no head; models interleaved in "
                 + "rounds, order reversed every other round; each forward pass timed");
         if (comparison != null) {
@@ -207,7 +226,7 @@ public final class BenchmarkService {
     }
 
     private static List<BenchmarkReport.Case> summarise(List<Measured> measured, List<BenchmarkReport.ModelInfo> infos,
-                                                        String baseline, double peak) {
+                                                        String baseline, Map<String, Double> peaks) {
         Map<String, Measured> baseByShape = new LinkedHashMap<>();
         for (Measured m : measured) {
             if (m.model().equals(baseline)) {
@@ -229,8 +248,9 @@ public final class BenchmarkService {
             double[] times = all.stream().mapToDouble(Double::doubleValue).toArray();
             double total = all.stream().mapToDouble(Double::doubleValue).sum();
             double seqPerSec = m.batch() * times.length / total;
-            long flops = infos.stream().filter(i -> i.id().equals(m.model())).findFirst().orElseThrow()
-                    .flopsPerSequence().get(m.seq());
+            BenchmarkReport.ModelInfo info = infos.stream().filter(i -> i.id().equals(m.model())).findFirst().orElseThrow();
+            long flops = info.flopsPerSequence().get(m.seq());
+            double peak = peaks.get(info.precision());
             double gflops = flops * seqPerSec / 1e9;
             BenchmarkReport.Spread speedup = null;
             BenchmarkReport.Spread latencySpeedup = null;
@@ -277,12 +297,33 @@ public final class BenchmarkService {
         return m;
     }
 
-    private static BenchmarkReport.ModelInfo info(RegistryEntry e, List<Integer> seqs, long rss) {
+    private static BenchmarkReport.ModelInfo info(RegistryEntry e, List<Integer> seqs, long rss, FastEncoder fast,
+                                                  WeightBytes bytes) {
         EncoderConfig c = e.config();
         Map<Integer, Long> flops = new TreeMap<>();
         seqs.forEach(s -> flops.put(s, ModelCost.flopsPerSequence(c, s)));
+        Map<String, Integer> linears = fast.linearPrecisions();
+        String precision = linears.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElse("fp32");
         return new BenchmarkReport.ModelInfo(e.id(), e.family(), c.numLayers(), c.hiddenSize(), e.parameters(),
-                ModelCost.parameters(c, false), ModelCost.nonEmbeddingParameters(c, false), e.bytesOnDisk(), rss, flops);
+                ModelCost.parameters(c, false), ModelCost.nonEmbeddingParameters(c, false), e.bytesOnDisk(), rss, flops,
+                precision, linears, fast.kernels(), bytes);
+    }
+
+    /** The int8 and bf16 peaks, with a note where this CPU lacks the instructions that make them fast. */
+    private static BenchmarkReport.PrecisionPeaks precisionPeaks(List<MatmulPeak.Gemm> int8, List<MatmulPeak.Gemm> bf16) {
+        List<String> notes = new ArrayList<>();
+        List<String> flags = Hardware.detect().isaFlags();
+        if (!flags.contains("AVX512_VNNI") && !flags.contains("AVX_VNNI") && !flags.contains("AMX_INT8")) {
+            notes.add("this CPU has no VNNI or AMX_INT8: int8 products use fbgemm's "
+                    + (flags.contains("AVX512F") ? "AVX512" : "AVX2") + " kernels");
+        }
+        if (!Kernels.thisCpu().bf16Native()) {
+            notes.add("this CPU has neither AVX512_BF16 nor AMX_BF16: bf16 models run emulated in fp32, so their share "
+                    + "of peak is taken against the fp32 peak; the bf16 matmul (a scalar fallback here) is not timed");
+        }
+        return new BenchmarkReport.PrecisionPeaks(int8.isEmpty() ? null : MatmulPeak.best(int8),
+                bf16.isEmpty() ? null : MatmulPeak.best(bf16), int8, bf16, notes);
     }
 
     /** The square probe and, per model, the FFN-in product at the largest batch × sequence. */

@@ -1,9 +1,21 @@
 package io.shrink.core.bench;
 
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.shrink.core.infer.TorchScriptArchive;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Map;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +59,64 @@ public final class MatmulPeak {
                 }
                 out.add(new Gemm(s[0], s[1], s[2], best, 2.0 * s[0] * s[1] * s[2] / best / 1e9));
             }
+        }
+        return out;
+    }
+
+    private static final String PACKED = "__torch__.torch.classes.quantized.LinearPackedParamsBase";
+    private static final String PROBE = String.join("\n",
+            "class Probe(Module):",
+            "  __parameters__ = []",
+            "  __buffers__ = []",
+            "  training : bool",
+            "  def to_bf16(self, a: Tensor) -> Tensor:",
+            "    return torch.to(a, 15)",
+            "  def mm(self, a: Tensor, b: Tensor) -> Tensor:",
+            "    return torch.mm(a, b)",
+            "  def prepack(self, w: Tensor) -> " + PACKED + ":",
+            "    s = torch.clamp_min(torch.div(torch.amax(torch.abs(w), [1]), 127.0), 1.0e-30)",
+            "    qw = torch.quantize_per_channel(w, torch.to(s, 7), torch.zeros([w.size(0)], dtype=4), 0, 12)",
+            "    return ops.quantized.linear_prepack(qw, None)",
+            "  def linear_int8(self, x: Tensor, p: " + PACKED + ") -> Tensor:",
+            "    return ops.quantized.linear_dynamic(x, p, True)",
+            "");
+
+    /**
+     * Times the same shapes in a lower precision, as the fast path runs it: {@code int8} is
+     * {@code quantized::linear_dynamic} on float32 activations (quantised per call, as a model's linears are), its
+     * rate in GOP/s; {@code bf16} is {@code torch.mm} on bf16 operands (GFLOP/s). The product is (m × k) · (k × n).
+     */
+    public static List<Gemm> measure(NDManager parent, List<long[]> shapes, int repeats, String precision) {
+        if (precision.equals("fp32")) {
+            return measure(parent, shapes, repeats);
+        }
+        List<Gemm> out = new ArrayList<>();
+        try (Model model = Model.newInstance("matmul-probe", Device.cpu(), "PyTorch")) {
+            model.load(new ByteArrayInputStream(TorchScriptArchive.write("probe", "Probe", PROBE)), Map.of());
+            PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
+            for (long[] s : shapes) {
+                try (NDManager m = parent.newSubManager()) {
+                    PtNDArray a = (PtNDArray) m.randomUniform(-1, 1, new Shape(s[0], s[1])); // (m, k)
+                    boolean int8 = precision.equals("int8");
+                    PtNDArray b = (PtNDArray) m.randomUniform(-1, 1, int8 ? new Shape(s[2], s[1]) : new Shape(s[1], s[2]));
+                    try (IValue av = IValue.from(a); IValue bv = IValue.from(b);
+                         IValue left = int8 ? null : IValueUtils.runMethod(block, "to_bf16", av);
+                         IValue right = IValueUtils.runMethod(block, int8 ? "prepack" : "to_bf16", bv)) {
+                        String method = int8 ? "linear_int8" : "mm";
+                        IValue x = int8 ? av : left;
+                        IValueUtils.runMethod(block, method, x, right).close();
+                        double best = Double.MAX_VALUE;
+                        for (int r = 0; r < repeats; r++) {
+                            long t0 = System.nanoTime();
+                            IValueUtils.runMethod(block, method, x, right).close();
+                            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                        }
+                        out.add(new Gemm(s[0], s[1], s[2], best, 2.0 * s[0] * s[1] * s[2] / best / 1e9));
+                    }
+                }
+            }
+        } catch (IOException | MalformedModelException e) {
+            throw new IllegalStateException("libtorch rejected the matmul probe: " + e.getMessage(), e);
         }
         return out;
     }

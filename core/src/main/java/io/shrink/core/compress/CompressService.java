@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.model.Checkpoint;
+import io.shrink.core.model.WeightBytes;
 import io.shrink.core.models.ModelService;
 import io.shrink.core.registry.ModelId;
 import io.shrink.core.registry.RegistryEntry;
@@ -33,9 +34,13 @@ public final class CompressService {
      * The outcome: the new registry entry and the method's report.
      *
      * @param entry  the stored model
+     * @param parent the model it was made from
      * @param report what the method did
+     * @param before the parent's weight bytes as stored
+     * @param after  the new model's weight bytes as stored
      */
-    public record Result(RegistryEntry entry, CompressionReport report) {
+    public record Result(RegistryEntry entry, RegistryEntry parent, CompressionReport report, WeightBytes before,
+                         WeightBytes after) {
     }
 
     /** Compresses, stores and returns the new model. */
@@ -51,7 +56,7 @@ public final class CompressService {
         options.put("method", method.name());
         RegistryEntry e = models.add(out.model(), outputId, r.force(), r.model(),
                 new RegistryEntry.Lineage(r.command(), r.model(), options, null));
-        return new Result(e, out.report());
+        return new Result(e, models.show(r.model()), out.report(), WeightBytes.of(parent), WeightBytes.of(out.model()));
     }
 
     private static <S> Compressed apply(Compressor<S> method, Checkpoint model, Map<String, Object> settings,

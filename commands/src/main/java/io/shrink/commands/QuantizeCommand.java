@@ -1,0 +1,118 @@
+package io.shrink.commands;
+
+import io.shrink.core.compress.CompressRequest;
+import io.shrink.core.compress.quant.QuantizeService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** {@code shrink quantize}: store a model's weights in int8, int4 or bf16 and record how it runs. */
+@Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
+        header = "Quantise a model (int8, int4, bf16); the quantised model lands in the registry with its lineage.",
+        description = {"Methods:",
+                "  dynamic-int8  int8 weights per output channel; linears run int8 kernels with activations",
+                "                quantised per tensor at run time (PyTorch's quantized::linear_dynamic, fbgemm).",
+                "  weight-int8   int8 weights per output channel, for size; dequantised to fp32 at load.",
+                "  weight-int4   int4 weights, one scale per --group-size values of a row; dequantised at load.",
+                "  bf16          bf16 weights and matmuls (fp32 layer norm and residual adds) where the CPU has",
+                "                AVX512_BF16 or AMX; emulated in fp32 elsewhere (the result says which).",
+                "Linear layers: attention and FFN by default; --head and --embeddings add those (size only);",
+                "--include/--exclude take regular expressions over module names (encoder.layer.3.output.dense).",
+                "Writes a quantize result: weight bytes before and after (embeddings, layers, head apart), kernels."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  shrink quantize minilm-sst2 --method dynamic-int8 --id minilm-sst2-int8",
+                "  shrink quantize bert-base-sst2 --method weight-int4 --group-size 64 --embeddings",
+                "  shrink quantize bert-base-sst2 --method dynamic-int8 --exclude 'layer\\.11\\.'",
+                "  shrink compare results/runs/eval-int8 results/runs/eval-fp32    # the accuracy cost, paired"})
+public final class QuantizeCommand extends ContextCommand {
+    @Mixin ModelParameter model;
+
+    @Option(names = "--method", required = true, paramLabel = "METHOD", completionCandidates = Methods.class,
+            description = "Quantisation method: ${COMPLETION-CANDIDATES}.") String method;
+
+    @Option(names = "--id", paramLabel = "ID", description = "Registry id of the quantised model (default: MODEL-METHOD).")
+    String id;
+
+    @Option(names = "--group-size", paramLabel = "N", description = "weight-int4: values per scale (default 128; "
+            + "must divide every row), 1 to 65536.") Integer groupSize;
+
+    @Option(names = "--include", paramLabel = "REGEX", description = "Only modules whose name matches.") String include;
+    @Option(names = "--exclude", paramLabel = "REGEX", description = "Leave modules whose name matches in fp32.") String exclude;
+    @Option(names = "--embeddings", negatable = true, description = "Also the embedding tables (default: on for "
+            + "weight-int8, weight-int4 and bf16; off for dynamic-int8).") Boolean embeddings;
+    @Option(names = "--head", description = "Also the pooler and head linears (size only: the head runs on fp32 views).")
+    boolean head;
+    @Option(names = "--no-attention", description = "Leave the attention projections in fp32.") boolean noAttention;
+    @Option(names = "--no-ffn", description = "Leave the FFN projections in fp32.") boolean noFfn;
+
+    @Mixin SeedOption seed;
+    @Mixin ForceOption force;
+    @Mixin RunOutputOptions output;
+
+    /** The quantisation methods, for help and completion. */
+    static final class Methods implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return QuantizeService.METHODS.iterator();
+        }
+    }
+
+    @Override
+    public Integer call() {
+        if (groupSize != null && (groupSize < 1 || groupSize > 65536)) {
+            throw new ParameterException(context.spec().commandLine(), "--group-size must be between 1 and 65536, not "
+                    + groupSize);
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        if (noAttention) {
+            settings.put("attention", false);
+        }
+        if (noFfn) {
+            settings.put("ffn", false);
+        }
+        if (head) {
+            settings.put("head", true);
+        }
+        if (embeddings != null) {
+            settings.put("embeddings", embeddings);
+        }
+        if (include != null) {
+            settings.put("include", include);
+        }
+        if (exclude != null) {
+            settings.put("exclude", exclude);
+        }
+        if (groupSize != null) {
+            settings.put("groupSize", groupSize);
+        }
+        String out = id != null ? id : model.id + "-" + method.toLowerCase(Locale.ROOT);
+        QuantizeService.Outcome o = new QuantizeService(context.models()).run(
+                new CompressRequest(model.id, method, settings, out, force.force, seed.seed, "quantize"), output.dir());
+        Output print = context.output();
+        if (output.json()) {
+            print.json(o.result());
+            return 0;
+        }
+        var before = o.compressed().before();
+        var after = o.compressed().after();
+        print.println(String.format(Locale.ROOT, "quantized %s into %s with %s: weights %s -> %s (layers %s -> %s, %.1f%%; "
+                        + "embeddings %s)", model.id, o.compressed().entry().id(), method, Formats.bytes(before.total()),
+                Formats.bytes(after.total()), Formats.bytes(before.layers()), Formats.bytes(after.layers()),
+                100.0 * after.layers() / Math.max(1, before.layers()), Formats.bytes(after.embeddings())));
+        o.compressed().report().notes().forEach(n -> print.println("  " + n));
+        Object kernels = o.result().details().get("kernels");
+        if (kernels instanceof Map<?, ?> k) {
+            k.forEach((p, what) -> print.println("  runs " + p + ": " + what));
+        }
+        print.println("result: " + o.file());
+        return 0;
+    }
+}
