@@ -162,12 +162,12 @@ class OnnxExporterTest extends PyTorchManagerTest {
     @Test
     void int8ExportsKeepInt8WeightsAndAgreeWithTheFloatView() throws Exception {
         Map<String, Checkpoint> models = new LinkedHashMap<>();
-        models.put("bert + classification int8", int8(TinyModels.model(TinyModels.bert(), TinyModels.classifier("pooler"), 31)));
+        models.put("bert + classification int8", TinyModels.int8Linears(TinyModels.model(TinyModels.bert(), TinyModels.classifier("pooler"), 31)));
         models.put("distilbert + classification int8",
-                int8(TinyModels.model(TinyModels.distilbert(), TinyModels.classifier("pre_classifier"), 32)));
-        models.put("albert + mlm int8", int8(TinyModels.model(TinyModels.albert(), HeadConfig.mlm(), 33)));
-        models.put("pruned + qa int8", int8(TinyModels.model(pruned(), qa(), 34)));
-        models.put("bare relu heterogeneous int8", int8(TinyModels.model(reluHeterogeneous(), HeadConfig.none(), 35)));
+                TinyModels.int8Linears(TinyModels.model(TinyModels.distilbert(), TinyModels.classifier("pre_classifier"), 32)));
+        models.put("albert + mlm int8", TinyModels.int8Linears(TinyModels.model(TinyModels.albert(), HeadConfig.mlm(), 33)));
+        models.put("pruned + qa int8", TinyModels.int8Linears(TinyModels.model(pruned(), qa(), 34)));
+        models.put("bare relu heterogeneous int8", TinyModels.int8Linears(TinyModels.model(reluHeterogeneous(), HeadConfig.none(), 35)));
         for (Map.Entry<String, Checkpoint> m : models.entrySet()) {
             Checkpoint ckpt = m.getValue();
             OnnxExporter.Built built = OnnxExporter.build(ckpt);
@@ -296,22 +296,6 @@ class OnnxExporterTest extends PyTorchManagerTest {
                 WordPieceTokenizer.readVocabTxt(dir.resolve("vocab.txt"), ckpt.tokenizer().lowercase()).vocab());
         double worst = worstDifference(ckpt, Files.readAllBytes(dir.resolve(OnnxExporter.FILE)), null);
         assertTrue(worst <= FP32_TOLERANCE, "the written file runs: " + worst);
-    }
-
-    /** The checkpoint with every Linear weight (not the embeddings) stored as symmetric per-row int8. */
-    static Checkpoint int8(Checkpoint base) {
-        Map<String, TypedTensor> stored = new LinkedHashMap<>();
-        Map<String, FloatTensor> floats = new LinkedHashMap<>(base.tensors());
-        for (FloatTensor t : base.tensors().values()) {
-            boolean linear = t.shape().length == 2 && t.name().endsWith(".weight") && t.shape()[0] > 0
-                    && (!t.name().startsWith("embeddings.") || t.name().startsWith("embeddings.projection"));
-            if (linear) {
-                TypedTensor q = TypedTensor.int8PerChannel(t);
-                stored.put(t.name(), q);
-                floats.put(t.name(), q.toFloat());
-            }
-        }
-        return new Checkpoint(base.config(), base.head(), floats, base.tokenizer(), stored);
     }
 
     /** Compares reference and ONNX Runtime values of one output in one test batch. */
