@@ -1114,11 +1114,17 @@ function _picocli_shrink_models_export() {
 
   local commands=""
   local flag_opts="'-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--registry'"
+  local arg_opts="'--format' '--registry'"
+  local FORMAT_option_args=("hf" "onnx") # --format values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '--format')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
     '--registry')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames

@@ -3,6 +3,8 @@ package io.shrink.commands;
 import io.shrink.core.compress.CompressRequest;
 import io.shrink.core.compress.CompressService;
 import io.shrink.core.compress.layers.LayerCompressor;
+import io.shrink.core.models.ExportFormat;
+import io.shrink.core.models.ExportResult;
 import io.shrink.core.models.ModelService;
 import io.shrink.core.registry.RegistryEntry;
 import picocli.CommandLine.Command;
@@ -11,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -115,27 +118,54 @@ public final class ModelsCommand {
         }
     }
 
-    /** {@code shrink models export ID DIR}. */
+    /** {@code shrink models export ID DIR [--format hf|onnx]}. */
     @Command(name = "export", mixinStandardHelpOptions = true,
-            header = "Write a model as a Hugging Face checkpoint directory.",
-            description = "Write a model as a Hugging Face checkpoint directory (config.json, model.safetensors, "
-                    + "vocab.txt, tokenizer.json) that transformers loads unchanged.")
+            header = "Write a model as a Hugging Face checkpoint directory or as an ONNX model.",
+            description = {
+                    "--format hf (default): config.json, model.safetensors, vocab.txt, tokenizer.json, which",
+                    "transformers loads unchanged.",
+                    "--format onnx: model.onnx (opset 17; inputs input_ids, attention_mask and, where the model has",
+                    "token types, token_type_ids, int64, dynamic batch and sequence), vocab.txt, tokenizer.json, for",
+                    "ONNX Runtime. It outputs the head's logits (QA: start_logits, end_logits; a bare encoder:",
+                    "last_hidden_state). Linears stored as int8 stay int8 (DynamicQuantizeLinear + MatMulInteger, as",
+                    "ONNX Runtime's dynamic quantisation); weights stored as bf16, f16 or int4 are written as float32."},
+            footerHeading = "%nExamples:%n",
+            footer = {"  shrink models export bert-base-uncased ./bert-hf",
+                    "  shrink models export my-int8-model ./my-onnx --format onnx"})
     static final class Export extends ContextCommand {
         @Parameters(index = "0", paramLabel = "ID", description = "Model id.") String id;
         @Parameters(index = "1", paramLabel = "DIR", description = "Target directory (created; must be empty unless --force).") Path dir;
         @Option(names = {"-f", "--force"}, description = "Write into a non-empty directory, replacing its files.") boolean force;
+        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "hf", completionCandidates = FormatNames.class,
+                description = "hf or onnx (default: ${DEFAULT-VALUE}).") ExportFormat format;
         @Mixin JsonOption json;
 
         @Override
         public Integer call() {
-            Path written = context.models().export(id, dir, force);
+            ExportResult written = context.models().export(id, dir, force, format);
             Output out = context.output();
             if (json.json) {
-                out.json(java.util.Map.of("id", id, "dir", written.toString(), "format", "huggingface"));
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("id", id);
+                result.put("dir", written.dir().toString());
+                result.put("format", format == ExportFormat.ONNX ? "onnx" : "huggingface");
+                if (!written.detail().isEmpty()) {
+                    result.put("weights", written.detail());
+                }
+                out.json(result);
             } else {
-                out.println("exported " + id + " to " + written);
+                out.println("exported " + id + " to " + written.dir()
+                        + (written.detail().isEmpty() ? "" : " (onnx: " + written.detail() + ")"));
             }
             return 0;
+        }
+
+        /** The format names as typed, for completion. */
+        static final class FormatNames implements Iterable<String> {
+            @Override
+            public Iterator<String> iterator() {
+                return List.of("hf", "onnx").iterator();
+            }
         }
     }
 

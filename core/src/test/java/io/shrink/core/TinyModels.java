@@ -1,13 +1,18 @@
 package io.shrink.core;
 
+import io.shrink.core.model.CanonicalNames;
 import io.shrink.core.model.Checkpoint;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.model.ModelInit;
+import io.shrink.core.tensor.FloatTensor;
+import io.shrink.core.tensor.TypedTensor;
 import io.shrink.core.tokenize.TokenizerSpec;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Tiny randomly initialised models of every family, for fast tests. */
 public final class TinyModels {
@@ -50,6 +55,25 @@ public final class TinyModels {
     /** A random checkpoint of a config and head. */
     public static Checkpoint model(EncoderConfig config, HeadConfig head, long seed) {
         return ModelInit.random(config, head, vocab(), seed);
+    }
+
+    /**
+     * The checkpoint with every Linear weight (all 2-D weights but the embedding tables) stored as symmetric per-row
+     * int8 and its float view the dequantised values, as a quantised registry model holds them.
+     */
+    public static Checkpoint int8Linears(Checkpoint base) {
+        Map<String, TypedTensor> stored = new LinkedHashMap<>();
+        Map<String, FloatTensor> floats = new LinkedHashMap<>(base.tensors());
+        for (FloatTensor t : base.tensors().values()) {
+            boolean linear = t.shape().length == 2 && t.name().endsWith(".weight") && t.shape()[0] > 0
+                    && (!t.name().startsWith("embeddings.") || t.name().startsWith(CanonicalNames.EMB_PROJ));
+            if (linear) {
+                TypedTensor q = TypedTensor.int8PerChannel(t);
+                stored.put(t.name(), q);
+                floats.put(t.name(), q.toFloat());
+            }
+        }
+        return new Checkpoint(base.config(), base.head(), floats, base.tokenizer(), stored);
     }
 
     /** A two-label classification head with the given pooling. */

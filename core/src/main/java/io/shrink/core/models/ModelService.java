@@ -5,6 +5,7 @@ import io.shrink.core.model.Checkpoint;
 import io.shrink.core.checkpoint.CheckpointSources;
 import io.shrink.core.checkpoint.ShrinkFormat;
 import io.shrink.core.checkpoint.hf.HfLayout;
+import io.shrink.core.checkpoint.onnx.OnnxExporter;
 import io.shrink.core.infer.Prediction;
 import io.shrink.core.infer.Predictor;
 import io.shrink.core.model.ModelShapes;
@@ -99,17 +100,32 @@ public final class ModelService {
      * first and renamed into place, so a failed export leaves nothing half-written.
      */
     public Path export(String id, Path dir, boolean force) {
-        Checkpoint ckpt = load(id);
+        return export(id, dir, force, ExportFormat.HF).dir();
+    }
+
+    /**
+     * Writes a model in the given layout (see {@link ExportFormat}; ONNX through {@link OnnxExporter}). The directory
+     * is written next to the target first and renamed into place, so a failed export leaves nothing half-written.
+     * A target that exists and is not an empty directory needs {@code force}, and then is replaced as a whole.
+     */
+    public ExportResult export(String id, Path dir, boolean force, ExportFormat format) {
         Path target = dir.toAbsolutePath().normalize();
+        if (Files.exists(target) && !force && (!Files.isDirectory(target) || !isEmptyDir(target))) {
+            throw ShrinkException.usage(target + " exists and is not empty; use --force to overwrite");
+        }
+        requireDirectoryAbove(target);
+        Checkpoint ckpt = load(id);
         try {
-            if (Files.exists(target) && !force && (!Files.isDirectory(target) || !isEmptyDir(target))) {
-                throw ShrinkException.usage(target + " exists and is not empty; use --force to overwrite");
-            }
             Files.createDirectories(target.getParent());
             Path staging = AtomicFiles.createStagingDirectory(target.getParent(),
                     "." + target.getFileName() + ".export-");
+            String detail = "";
             try {
-                HfLayout.write(ckpt, staging);
+                if (format == ExportFormat.ONNX) {
+                    detail = OnnxExporter.write(ckpt, staging).describe();
+                } else {
+                    HfLayout.write(ckpt, staging);
+                }
                 if (Files.exists(target)) {
                     // swap whole directories, so no old file (shards, special_tokens_map.json) survives
                     Path old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
@@ -128,9 +144,22 @@ public final class ModelService {
             } finally {
                 FileTrees.deleteQuietly(staging);
             }
-            return target;
+            return new ExportResult(target, format, detail);
         } catch (IOException e) {
             throw ShrinkException.failed("could not export '" + id + "' to " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The nearest existing ancestor of {@code target} must be a directory, else the target cannot be created. */
+    private static void requireDirectoryAbove(Path target) {
+        for (Path p = target.getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw ShrinkException.usage("cannot create " + target + ": " + p
+                            + " is a file, not a directory; choose another target directory");
+                }
+                return;
+            }
         }
     }
 
@@ -161,9 +190,11 @@ public final class ModelService {
         return name.replaceFirst("\\.(onnx|jar|zip)$", "");
     }
 
-    private static boolean isEmptyDir(Path dir) throws IOException {
+    private static boolean isEmptyDir(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
             return s.findAny().isEmpty();
+        } catch (IOException e) {
+            throw ShrinkException.failed("cannot read the directory " + dir + ": " + e.getMessage(), e);
         }
     }
 

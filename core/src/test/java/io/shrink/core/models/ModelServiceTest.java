@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,6 +55,62 @@ class ModelServiceTest {
         svc.export("tiny-distil", exported, true);
         assertFalse(Files.exists(exported.resolve("special_tokens_map.json")), "--force replaces the whole directory");
         assertTrue(Files.isRegularFile(exported.resolve("model.safetensors")));
+    }
+
+    @Test
+    void onnxExportOfAnInt8RegistryModel() throws IOException {
+        ModelService svc = new ModelService(tmp.resolve("home"));
+        Checkpoint int8 = TinyModels.int8Linears(TinyModels.model(TinyModels.bert(), TinyModels.classifier("pooler"), 5));
+        svc.add(int8, "tiny-int8", false, null, new RegistryEntry.Lineage("test", "TinyModels", Map.of(), null));
+        Path out = tmp.resolve("exports").resolve("onnx");
+        ExportResult r = svc.export("tiny-int8", out, false, ExportFormat.ONNX);
+        assertEquals(out.toAbsolutePath().normalize(), r.dir());
+        assertEquals(ExportFormat.ONNX, r.format());
+        assertTrue(r.detail().startsWith("14 of 14 linears int8"), r.detail());
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("model.onnx", "tokenizer.json", "vocab.txt"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        try (Stream<Path> siblings = Files.list(out.getParent())) {
+            assertEquals(List.of("onnx"), siblings.map(f -> f.getFileName().toString()).toList(), "no staging left");
+        }
+        assertEquals("", svc.export("tiny-int8", tmp.resolve("hf"), false, ExportFormat.HF).detail());
+    }
+
+    @Test
+    void onnxExportRefusesBadTargetsAndWritesNothing() throws IOException {
+        ModelService svc = new ModelService(tmp.resolve("home"));
+        svc.add(TinyModels.model(TinyModels.distilbert(), HeadConfig.none(), 6), "tiny", false, null,
+                new RegistryEntry.Lineage("test", "TinyModels", Map.of(), null));
+        Path taken = Files.createDirectories(tmp.resolve("taken"));
+        Files.writeString(taken.resolve("keep.txt"), "mine");
+        ShrinkException exists = assertThrows(ShrinkException.class,
+                () -> svc.export("tiny", taken, false, ExportFormat.ONNX));
+        assertEquals(ShrinkException.Kind.USAGE, exists.kind());
+        assertTrue(exists.getMessage().contains("--force") && !exists.getMessage().contains("\n"), exists.getMessage());
+        assertEquals(List.of("keep.txt"), names(taken));
+
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        ShrinkException underFile = assertThrows(ShrinkException.class,
+                () -> svc.export("tiny", file.resolve("sub").resolve("out"), false, ExportFormat.ONNX));
+        assertEquals(ShrinkException.Kind.USAGE, underFile.kind());
+        assertTrue(underFile.getMessage().contains(file + " is a file"), underFile.getMessage());
+        assertEquals("x", Files.readString(file));
+
+        ShrinkException missing = assertThrows(ShrinkException.class,
+                () -> svc.export("no-such-model", tmp.resolve("fresh"), false, ExportFormat.ONNX));
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, missing.kind());
+        assertFalse(Files.exists(tmp.resolve("fresh")));
+        assertEquals(List.of("a-file", "home", "taken"), names(tmp), "no staging directories left behind");
+
+        svc.export("tiny", taken, true, ExportFormat.ONNX);
+        assertEquals(List.of("model.onnx", "tokenizer.json", "vocab.txt"), names(taken), "--force replaces the whole directory");
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
     }
 
     @Test
