@@ -35,7 +35,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             List<RegistryEntry> entries = context.models().list();
             Output out = context.output();
             if (json.json) {
@@ -64,7 +64,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             RegistryEntry e = context.models().show(id);
             Output out = context.output();
             if (json.json) {
@@ -101,7 +101,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             Output out = context.output();
             out.progress("importing " + source + " ...");
             RegistryEntry e = context.models().importModel(source, id, force.force, !noFetch);
@@ -127,7 +127,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             Path written = context.models().export(id, dir, force);
             Output out = context.output();
             if (json.json) {
@@ -161,7 +161,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("layers", layers);
             settings.put("dropTokenTypes", dropTokenTypes);
@@ -185,7 +185,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             ModelService svc = context.models();
             List<String> unique = List.copyOf(new LinkedHashSet<>(ids));
             for (String i : unique) {
