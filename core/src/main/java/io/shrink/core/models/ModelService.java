@@ -8,6 +8,7 @@ import io.shrink.core.checkpoint.hf.HfLayout;
 import io.shrink.core.infer.Prediction;
 import io.shrink.core.infer.Predictor;
 import io.shrink.core.model.ModelShapes;
+import io.shrink.core.model.WeightChecks;
 import io.shrink.core.registry.ModelId;
 import io.shrink.core.registry.ModelRegistry;
 import io.shrink.core.registry.RegistryEntry;
@@ -88,9 +89,12 @@ public final class ModelService {
         return registry.add(entry, force, dir -> ShrinkFormat.write(ckpt, dir));
     }
 
-    /** Reads a registry model's weights. */
+    /** Reads a registry model's weights; weights that are not finite or absurdly large are a corrupt error. */
     public Checkpoint load(String id) {
-        return ShrinkFormat.read(registry.modelDir(id));
+        Checkpoint ckpt = ShrinkFormat.read(registry.modelDir(id));
+        WeightChecks.requireUsable(ckpt.tensors().values(), "model '" + id + "' in registry " + registry.home(),
+                "the model is corrupt; remove it with 'shrink models rm " + id + "' and import or train it again");
+        return ckpt;
     }
 
     /**
