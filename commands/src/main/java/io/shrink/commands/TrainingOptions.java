@@ -71,7 +71,7 @@ public final class TrainingOptions {
 
     /** The run directory, resume, pause and bootstrap settings. */
     RunOptions runOptions() {
-        return new RunOptions(runDir.dir, resume, stopAfter, bootstrap.bootstrap);
+        return new RunOptions(runDir.checked(), resume, stopAfter, bootstrap.bootstrap);
     }
 
     /** The optimisation settings. */

@@ -13,6 +13,7 @@ import io.shrink.core.registry.ModelId;
 import io.shrink.core.registry.ModelRegistry;
 import io.shrink.core.registry.RegistryEntry;
 import io.shrink.core.util.FileTrees;
+import io.shrink.core.util.Folders;
 import io.shrink.core.util.AtomicFiles;
 
 import java.io.IOException;
@@ -102,8 +103,8 @@ public final class ModelService {
      * first and renamed into place, so a failed export leaves nothing half-written.
      */
     public Path export(String id, Path dir, boolean force) {
+        Path target = Folders.requireUsable(dir, "export target").toAbsolutePath().normalize();
         Checkpoint ckpt = load(id);
-        Path target = dir.toAbsolutePath().normalize();
         try {
             if (Files.exists(target) && !force && (!Files.isDirectory(target) || !isEmptyDir(target))) {
                 throw ShrinkException.usage(target + " exists and is not empty; use --force to overwrite");

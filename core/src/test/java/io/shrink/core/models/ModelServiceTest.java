@@ -128,6 +128,17 @@ class ModelServiceTest {
     }
 
     @Test
+    void exportUnderAFileNamesTheFile() throws IOException {
+        ModelService svc = new ModelService(tmp.resolve("home"));
+        svc.add(TinyModels.model(TinyModels.bert(), HeadConfig.mlm(), 1), "m", false, null,
+                new RegistryEntry.Lineage("test", "test", java.util.Map.of(), null));
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        ShrinkException e = assertThrows(ShrinkException.class, () -> svc.export("m", file.resolve("sub/out"), false));
+        assertEquals(ShrinkException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().endsWith(": " + file + " is a file, not a folder; name a folder"), e.getMessage());
+    }
+
+    @Test
     void predictsForEveryHead() throws IOException {
         ModelService svc = new ModelService(tmp.resolve("home"));
         int i = 0;
