@@ -118,10 +118,12 @@ class FineTuneCliIT {
 
         Shrink.Run wrongHead = Shrink.run(reg, "-q", "evaluate", "tiny", "--task", "sst2", "--glue-dir", glue.toString());
         assertEquals(2, wrongHead.code(), wrongHead.toString());
-        Shrink.Run noData = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", tmp.resolve("nowhere").toString());
+        Shrink.Run noData = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", tmp.resolve("nowhere").toString(),
+                "--max-length", "32");
         assertEquals(3, noData.code(), noData.toString());
         Files.writeString(glue.resolve("SST-2/train.tsv"), "sentence\tlabel\nfine\t7\n");
-        Shrink.Run badLabel = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--id", "x");
+        Shrink.Run badLabel = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--id", "x",
+                "--max-length", "32");
         assertEquals(3, badLabel.code(), badLabel.toString());
         assertTrue(badLabel.err().contains("train.tsv:2"), badLabel.err());
 

@@ -28,9 +28,9 @@ import java.util.Locale;
 public final class BenchmarkCommand extends ContextCommand {
     @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model ids in the registry.") List<String> models;
 
-    @Range(min = 1)
+    @Range(min = 1, max = 4096)
     @Option(names = "--batch", paramLabel = "N", split = ",", defaultValue = "1,32",
-            description = "Batch sizes, each at least 1 (default: ${DEFAULT-VALUE}); batch 1 gives latency.") List<Integer> batches;
+            description = "Batch sizes, each between 1 and 4096 (default: ${DEFAULT-VALUE}); batch 1 gives latency.") List<Integer> batches;
 
     @Range(min = 1, max = 512)
     @Option(names = "--seq", paramLabel = "N", split = ",", defaultValue = "128",

@@ -58,7 +58,7 @@ class OptionRangesTest {
         assertUsage("--epochs must be at least 1, not -1", "fine-tune", "m", "--task", "sst2", "--epochs", "-1");
         assertUsage("--bootstrap must be at least 0, not -5", "compare", "a", "b", "--bootstrap", "-5");
         assertUsage("--duration must be greater than 0, not 0.0", "benchmark", "m", "--duration", "0");
-        assertUsage("--batch must be at least 1, not 0", "benchmark", "m", "--batch", "1,0");
+        assertUsage("--batch must be between 1 and 4096, not 0", "benchmark", "m", "--batch", "1,0");
         assertUsage("--threads must be at least 1, not 0", "benchmark", "m", "--threads", "0");
         assertUsage("--top-k must be between 1 and 1000, not 0", "predict", "m", "x", "--top-k", "0");
         assertUsage("--alpha-ce must be at least 0, not -0.5", "distill", "t", "--task", "sst2", "--alpha-ce", "-0.5");
