@@ -160,6 +160,7 @@ function _complete_shrink() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fine-tune" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} distill" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} compress" ];    then _picocli_shrink; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} quantize" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} evaluate" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} compare" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} benchmark" ];    then _picocli_shrink; return $?; fi
@@ -180,31 +181,33 @@ function _complete_shrink() {
   local cmds3=(fine-tune)
   local cmds4=(distill)
   local cmds5=(compress)
-  local cmds6=(evaluate)
-  local cmds7=(compare)
-  local cmds8=(benchmark)
-  local cmds9=(run)
-  local cmds10=(generate-completion)
-  local cmds11=(shell)
-  local cmds12=(models list)
-  local cmds13=(models show)
-  local cmds14=(models import)
-  local cmds15=(models export)
-  local cmds16=(models derive)
-  local cmds17=(models rm)
+  local cmds6=(quantize)
+  local cmds7=(evaluate)
+  local cmds8=(compare)
+  local cmds9=(benchmark)
+  local cmds10=(run)
+  local cmds11=(generate-completion)
+  local cmds12=(shell)
+  local cmds13=(models list)
+  local cmds14=(models show)
+  local cmds15=(models import)
+  local cmds16=(models export)
+  local cmds17=(models derive)
+  local cmds18=(models rm)
 
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_shrink_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_shrink_models_derive; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_shrink_models_export; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_import; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_models_show; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_shell; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_run; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_benchmark; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_compare; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_evaluate; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_shrink_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_shrink_models_derive; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_shrink_models_export; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_shrink_models_import; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_show; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_shell; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_run; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_benchmark; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_compare; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_evaluate; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_quantize; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_compress; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_distill; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_shrink_finetune; return $?; fi
@@ -222,7 +225,7 @@ function _picocli_shrink() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="quickstart models predict fine-tune distill compress evaluate compare benchmark run generate-completion shell"
+  local commands="quickstart models predict fine-tune distill compress quantize evaluate compare benchmark run generate-completion shell"
   local flag_opts="'-v' '--verbose' '-q' '--quiet' '-h' '--help' '-V' '--version'"
   local arg_opts="'--registry'"
 
@@ -678,7 +681,7 @@ function _picocli_shrink_compress() {
   local commands=""
   local flag_opts="'-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
   local arg_opts="'--method' '--set' '--id' '--seed' '--registry'"
-  local METHOD_option_args=("layers") # --method values
+  local METHOD_option_args=("layers" "dynamic-int8" "weight-int8" "weight-int4" "bf16") # --method values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -696,6 +699,63 @@ function _picocli_shrink_compress() {
       ;;
     '--seed')
       return
+      ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `quantize` subcommand.
+function _picocli_shrink_quantize() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--embeddings' '--head' '--no-attention' '--no-ffn' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--method' '--id' '--group-size' '--include' '--exclude' '--seed' '--run-dir' '--out' '--registry'"
+  local METHOD_option_args=("dynamic-int8" "weight-int8" "weight-int4" "bf16") # --method values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--method')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${METHOD_option_args[@]}" ) )
+      return $?
+      ;;
+    '--id')
+      return
+      ;;
+    '--group-size')
+      return
+      ;;
+    '--include')
+      return
+      ;;
+    '--exclude')
+      return
+      ;;
+    '--seed')
+      return
+      ;;
+    '--run-dir'|'--out')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '--registry')
       local IFS=$'\n'

@@ -84,9 +84,10 @@ class BenchmarkCliIT {
         importTiny(reg, "tiny", "bert");
         Path runs = tmp.resolve("runs");
         expect(3, Shrink.run(reg, "benchmark", "nothing-here", "--out", runs.toString()), "no model 'nothing-here'");
-        expect(2, Shrink.run(reg, "benchmark", "tiny", "--batch", "0", "--out", runs.toString()), "--batch values must be between");
+        expect(2, Shrink.run(reg, "benchmark", "tiny", "--batch", "0", "--out", runs.toString()), "--batch must be between 1 and 4096, not 0");
         expect(2, Shrink.run(reg, "benchmark", "tiny", "--batch", "two", "--out", runs.toString()), "--batch");
-        expect(2, Shrink.run(reg, "benchmark", "tiny", "--seq", "65", "--out", runs.toString()), "64 positions");
+        expect(2, Shrink.run(reg, "benchmark", "tiny", "--seq", "65", "--out", runs.toString()),
+                "--seq must be between 1 and 64 (model 'tiny' has 64 positions), not 65");
         expect(2, Shrink.run(reg, "benchmark", "tiny", "--baseline", "other", "--out", runs.toString()), "--baseline other");
         expect(3, Shrink.run(reg, "benchmark", "tiny", "--compare", tmp.resolve("absent.json").toString(),
                 "--out", runs.toString()), "no such file");

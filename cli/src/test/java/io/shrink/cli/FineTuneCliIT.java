@@ -118,10 +118,12 @@ class FineTuneCliIT {
 
         Shrink.Run wrongHead = Shrink.run(reg, "-q", "evaluate", "tiny", "--task", "sst2", "--glue-dir", glue.toString());
         assertEquals(2, wrongHead.code(), wrongHead.toString());
-        Shrink.Run noData = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", tmp.resolve("nowhere").toString());
+        Shrink.Run noData = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", tmp.resolve("nowhere").toString(),
+                "--max-length", "32");
         assertEquals(3, noData.code(), noData.toString());
         Files.writeString(glue.resolve("SST-2/train.tsv"), "sentence\tlabel\nfine\t7\n");
-        Shrink.Run badLabel = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--id", "x");
+        Shrink.Run badLabel = Shrink.run(reg, "-q", "fine-tune", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--id", "x",
+                "--max-length", "32");
         assertEquals(3, badLabel.code(), badLabel.toString());
         assertTrue(badLabel.err().contains("train.tsv:2"), badLabel.err());
 
@@ -130,6 +132,41 @@ class FineTuneCliIT {
         ResultShape.assertMatchesGolden("evaluate-glue", tmp.resolve("glue-eval/result.json"));
         ResultShape.assertMatchesGolden("compare", tmp.resolve("compare/result.json"));
         ResultShape.assertMatchesGolden("compare-groups", tmp.resolve("compare-groups/result.json"));
+    }
+
+    /** Bad options and data are refused before any training, each with its exit code and a message naming it. */
+    @Test
+    void badOptionsAndDataAreRefusedUpFront() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path glue = glue(tmp);
+        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        String g = glue.toString();
+        expect(2, Shrink.run(reg, "fine-tune", "tiny", "--task", "sst2", "--glue-dir", g, "--max-length", "-3"),
+                "--max-length must be 0 or between 8 and 512, not -3");
+        expect(2, Shrink.run(reg, "evaluate", "tiny", "--task", "sst2", "--glue-dir", g, "--max-length", "-7"),
+                "--max-length must be 0 or between 8 and 512, not -7");
+        expect(2, Shrink.run(reg, "evaluate", "tiny", "--task", "sst2", "--glue-dir", g, "--max-length", "100000"),
+                "--max-length must be 0 or between 8 and 512, not 100000");
+        expect(2, Shrink.run(reg, "fine-tune", "tiny", "--task", "sst2", "--glue-dir", g, "--max-length", "100"),
+                "--max-length must be between 8 and 64 (model 'tiny' has 64 positions), not 100");
+        expect(2, Shrink.run(reg, "fine-tune", "tiny", "--task", "sst2", "--glue-dir", g, "--warmup", "1.5"),
+                "--warmup must be in [0, 1), not 1.5");
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        expect(2, Shrink.run(reg, "fine-tune", "tiny", "--task", "sst2", "--glue-dir", g, "--run-dir",
+                file.resolve("run").toString()), ": " + file + " is a file, not a folder");
+
+        Path dev = glue.resolve("SST-2/dev.tsv");
+        java.util.List<String> lines = new java.util.ArrayList<>(Files.readAllLines(dev));
+        lines.set(2, "the \u0000 cat \t1");
+        Files.write(dev, lines);
+        expect(3, Shrink.run(reg, "fine-tune", "tiny", "--task", "sst2", "--glue-dir", g, "--epochs", "1", "--max-length", "32"),
+                "dev.tsv:3: control character U+0000 at character 5 of the line");
+    }
+
+    private static void expect(int code, Shrink.Run run, String fragment) {
+        assertEquals(code, run.code(), run.toString());
+        assertTrue(run.err().contains(fragment), "stderr should mention '" + fragment + "': " + run);
     }
 
     static String[] concat(String[] a, String... b) {

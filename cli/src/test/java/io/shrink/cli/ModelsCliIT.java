@@ -85,6 +85,9 @@ class ModelsCliIT {
         Shrink.Run exp = Shrink.run(reg, "models", "export", "tiny", out.toString());
         assertEquals(0, exp.code(), exp.toString());
         assertEquals("distilbert", JSON.readTree(out.resolve("config.json").toFile()).get("model_type").asText());
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        expect(2, Shrink.run(reg, "models", "export", "tiny", file.resolve("sub/out").toString()),
+                ": " + file + " is a file, not a folder");
         Shrink.Run again = Shrink.run(reg, "models", "import", out.toString(), "--id", "tiny-again", "--json");
         assertEquals(0, again.code(), again.toString());
         assertEquals(entry.get("contentSha256").asText(), JSON.readTree(again.out()).get("contentSha256").asText(),
@@ -182,6 +185,32 @@ class ModelsCliIT {
         Files.move(index.resolve("model.safetensors"), index.resolve("part1.safetensors"));
         Files.writeString(index.resolve("model.safetensors.index.json"), "{\"weight_map\": {\"x\": 3}");
         expect(3, Shrink.run(reg, "-q", "models", "import", index.toString(), "--id", "t5"), "invalid JSON");
+
+        Path nan = copy(good, "nan");
+        Map<String, FloatTensor> n = Safetensors.read(nan.resolve("model.safetensors"));
+        FloatTensor ln = n.get("bert.embeddings.LayerNorm.weight");
+        float[] lnData = ln.data().clone();
+        lnData[3] = 1e30f;
+        n.put(ln.name(), new FloatTensor(ln.name(), ln.shape(), lnData));
+        Safetensors.write(nan.resolve("model.safetensors"), n.values(), Map.of());
+        expect(3, Shrink.run(reg, "-q", "models", "import", nan.toString(), "--id", "t7"),
+                "tensor embeddings.LayerNorm.weight [32] at index 3 is 1.0E30, beyond the bound |x| <= 10000");
+        lnData[3] = Float.NaN;
+        n.put(ln.name(), new FloatTensor(ln.name(), ln.shape(), lnData));
+        Safetensors.write(nan.resolve("model.safetensors"), n.values(), Map.of());
+        expect(3, Shrink.run(reg, "-q", "models", "import", nan.toString(), "--id", "t7"), "at index 3 is NaN");
+
+        Path noise = copy(good, "noise");
+        Files.deleteIfExists(noise.resolve("tokenizer.json"));
+        byte[] random = new byte[10 << 20];
+        new java.util.Random(1).nextBytes(random);
+        Files.write(noise.resolve("vocab.txt"), random);
+        expect(3, Shrink.run(reg, "-q", "models", "import", noise.toString(), "--id", "t8"), "is not UTF-8 text: invalid UTF-8 at byte offset");
+
+        Path file = Files.writeString(tmp.resolve("registry-file"), "not a folder");
+        expect(2, Shrink.run(file, "models", "list"), file + " is a file, not a folder");
+        expect(2, Shrink.run(file, "models", "import", good.toString(), "--id", "t9"), file + " is a file, not a folder");
+        expect(2, Shrink.run(file.resolve("sub"), "predict", "t9", "x"), ": " + file + " is a file, not a folder");
 
         expect(3, Shrink.run(reg, "-q", "models", "import", tmp.resolve("absent").toString(), "--id", "t6"), "no such file");
         expect(2, Shrink.run(reg, "models", "import", good.toString(), "--id", "../escape"), "invalid model id");

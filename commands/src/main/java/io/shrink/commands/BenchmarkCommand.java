@@ -28,26 +28,33 @@ import java.util.Locale;
 public final class BenchmarkCommand extends ContextCommand {
     @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model ids in the registry.") List<String> models;
 
+    @Range(min = 1, max = 4096)
     @Option(names = "--batch", paramLabel = "N", split = ",", defaultValue = "1,32",
-            description = "Batch sizes (default: ${DEFAULT-VALUE}); batch 1 gives latency.") List<Integer> batches;
+            description = "Batch sizes, each between 1 and 4096 (default: ${DEFAULT-VALUE}); batch 1 gives latency.") List<Integer> batches;
 
+    @Range(min = 1, max = 512)
     @Option(names = "--seq", paramLabel = "N", split = ",", defaultValue = "128",
-            description = "Sequence lengths in tokens (default: ${DEFAULT-VALUE}).") List<Integer> seqs;
+            description = "Sequence lengths in tokens, each between 1 and 512 (and at most the model's positions) (default: ${DEFAULT-VALUE}).") List<Integer> seqs;
 
+    @Range(min = 0, minExclusive = true)
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "10",
-            description = "Timed seconds per model and shape, split over the rounds (default: ${DEFAULT-VALUE}).") double duration;
+            description = "Timed seconds per model and shape, split over the rounds, greater than 0 (default: ${DEFAULT-VALUE}).") double duration;
 
+    @Range(min = 1)
     @Option(names = "--iterations", paramLabel = "N",
-            description = "Timed forward passes per model and shape instead of --duration.") Integer iterations;
+            description = "Timed forward passes per model and shape instead of --duration, at least 1.") Integer iterations;
 
+    @Range(min = 0)
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "2",
-            description = "Untimed forward passes per model and shape first (default: ${DEFAULT-VALUE}).") int warmup;
+            description = "Untimed forward passes per model and shape first, at least 0 (default: ${DEFAULT-VALUE}).") int warmup;
 
+    @Range(min = 1)
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
-            description = "Rounds of interleaving the models (default: ${DEFAULT-VALUE}).") int rounds;
+            description = "Rounds of interleaving the models, at least 1 (default: ${DEFAULT-VALUE}).") int rounds;
 
+    @Range(min = 1)
     @Option(names = "--threads", paramLabel = "N",
-            description = "PyTorch intra-op threads, set at run time (default: those in force at engine start).") Integer threads;
+            description = "PyTorch intra-op threads, set at run time, at least 1 (default: those in force at engine start).") Integer threads;
 
     @Option(names = "--baseline", paramLabel = "ID", description = "Model the speed-ups are relative to (default: the first).") String baseline;
     @Mixin SeedOption seed;
@@ -58,7 +65,7 @@ public final class BenchmarkCommand extends ContextCommand {
     @Mixin RunOutputOptions output;
 
     @Override
-    public Integer call() {
+    Integer execute() {
         Output o = context.output();
         BenchmarkOptions options = new BenchmarkOptions(models, baseline, batches, seqs, warmup, duration, iterations,
                 rounds, threads, seed.seed, compare);

@@ -45,7 +45,7 @@ public final class CompareCommand extends ContextCommand {
     @Mixin RunOutputOptions output;
 
     @Override
-    public Integer call() {
+    Integer execute() {
         List<Path> a = runs;
         List<Path> b = vs;
         if (b == null) {

@@ -48,7 +48,7 @@ public final class CompressCommand extends ContextCommand {
     }
 
     @Override
-    public Integer call() {
+    Integer execute() {
         Map<String, Object> values = new LinkedHashMap<>();
         for (String s : settings) {
             int eq = s.indexOf('=');

@@ -51,8 +51,10 @@ public final class DistillCommand extends ContextCommand {
             description = "General distillation text: a file with one document per line, JSON Lines with a 'text' field (.jsonl[.gz]), or a folder of .txt files (an aclImdb folder: its train/{neg,pos,unsup} reviews).")
     Path corpus;
 
-    @Option(names = "--max-documents", defaultValue = "0", description = "Read at most N corpus documents, 0 = all.") int maxDocuments;
-    @Option(names = "--eval-chunks", defaultValue = "0", description = "Corpus chunks held out for evaluation, 0 = min(256, 5%%).") int evalChunks;
+    @Range(min = 0)
+    @Option(names = "--max-documents", defaultValue = "0", description = "Read at most N corpus documents, at least 0; 0 = all.") int maxDocuments;
+    @Range(min = 0)
+    @Option(names = "--eval-chunks", defaultValue = "0", description = "Corpus chunks held out for evaluation, at least 0; 0 = min(256, 5%%).") int evalChunks;
     @Mixin DataDirOptions data;
     @Option(names = "--id", paramLabel = "ID", description = "Registry id of the student (default: TEACHER-student).") String id;
 
@@ -64,7 +66,7 @@ public final class DistillCommand extends ContextCommand {
     @Mixin JsonOption json;
 
     @Override
-    public Integer call() {
+    Integer execute() {
         training.checkResume(context);
         boolean general = task == null || task.equalsIgnoreCase("general");
         if (general && corpus == null) {

@@ -28,7 +28,8 @@ public final class EvaluateCommand extends ContextCommand {
 
     @Mixin DataDirOptions data;
 
-    @Option(names = "--max-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, 0 = all.")
+    @Range(min = 0)
+    @Option(names = "--max-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, at least 0; 0 = all.")
     int maxExamples;
 
     @Mixin MaxLengthOption maxLength;
@@ -38,7 +39,7 @@ public final class EvaluateCommand extends ContextCommand {
     @Mixin RunOutputOptions output;
 
     @Override
-    public Integer call() {
+    Integer execute() {
         EvaluateRequest request = new EvaluateRequest(model.id, task,
                 new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles.articles), maxLength.maxLength,
                 bootstrap.bootstrap, seed.seed, output.dir());

@@ -39,7 +39,7 @@ public final class FineTuneCommand extends ContextCommand {
     @Mixin JsonOption json;
 
     @Override
-    public Integer call() {
+    Integer execute() {
         training.checkResume(context);
         FineTuneRequest request = new FineTuneRequest(model.id, task, id, force.force,
                 training.data(data.forTask(task)), training.features(), training.toOptions(), training.runOptions());

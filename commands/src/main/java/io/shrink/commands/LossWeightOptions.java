@@ -10,20 +10,22 @@ import java.util.Map;
 
 /** {@code distill}'s loss weights and temperature; those not given take the general or task defaults. */
 public final class LossWeightOptions {
-    @Option(names = "--alpha-ce", paramLabel = "W", description = "Soft-target cross-entropy weight (general 5.0, task 0.5); for a regression task (STS-B), the mean squared error to the teacher's score.")
+    @Range(min = 0)
+    @Option(names = "--alpha-ce", paramLabel = "W", description = "Soft-target cross-entropy weight, at least 0 (general 5.0, task 0.5); for a regression task (STS-B), the mean squared error to the teacher's score.")
     Double alphaCe;
 
-    @Option(names = "--alpha-mlm", paramLabel = "W", description = "Masked-LM loss weight (general 2.0).") Double alphaMlm;
-    @Option(names = "--alpha-cos", paramLabel = "W", description = "Cosine loss weight on hidden states (general 1.0, task 0).") Double alphaCos;
+    @Range(min = 0) @Option(names = "--alpha-mlm", paramLabel = "W", description = "Masked-LM loss weight, at least 0 (general 2.0).") Double alphaMlm;
+    @Range(min = 0) @Option(names = "--alpha-cos", paramLabel = "W", description = "Cosine loss weight on hidden states, at least 0 (general 1.0, task 0).") Double alphaCos;
 
     @Option(names = "--cos-layers", paramLabel = "LAYERS", defaultValue = "last",
             description = "Hidden states the cosine loss compares (${COMPLETION-CANDIDATES}): last, as DistilBERT; mapped, every student layer with the teacher layer it came from, embeddings included, averaged (default: ${DEFAULT-VALUE}).")
     CosineLayers cosLayers;
 
-    @Option(names = "--alpha-mse", paramLabel = "W", description = "Hidden-state MSE weight on mapped layers (default 0).") Double alphaMse;
-    @Option(names = "--alpha-att", paramLabel = "W", description = "Attention KL weight on mapped layers (default 0).") Double alphaAtt;
-    @Option(names = "--alpha-hard", paramLabel = "W", description = "Gold-label loss weight (task 0.5).") Double alphaHard;
-    @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature of the soft targets (default 2.0).") Double temperature;
+    @Range(min = 0) @Option(names = "--alpha-mse", paramLabel = "W", description = "Hidden-state MSE weight on mapped layers, at least 0 (default 0).") Double alphaMse;
+    @Range(min = 0) @Option(names = "--alpha-att", paramLabel = "W", description = "Attention KL weight on mapped layers, at least 0 (default 0).") Double alphaAtt;
+    @Range(min = 0) @Option(names = "--alpha-hard", paramLabel = "W", description = "Gold-label loss weight, at least 0 (task 0.5).") Double alphaHard;
+    @Range(min = 0, minExclusive = true)
+    @Option(names = "--temperature", paramLabel = "T", description = "Softmax temperature of the soft targets, greater than 0 (default 2.0).") Double temperature;
 
     @Option(names = "--ce-masked-only", description = "General: soft targets only at masked positions (default: every real token).")
     boolean ceMaskedOnly;

@@ -38,7 +38,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             List<RegistryEntry> entries = context.models().list();
             Output out = context.output();
             if (json.json) {
@@ -67,7 +67,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             RegistryEntry e = context.models().show(id);
             Output out = context.output();
             if (json.json) {
@@ -104,7 +104,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             Output out = context.output();
             out.progress("importing " + source + " ...");
             RegistryEntry e = context.models().importModel(source, id, force.force, !noFetch);
@@ -141,7 +141,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             ExportResult written = context.models().export(id, dir, force, format);
             Output out = context.output();
             if (json.json) {
@@ -191,7 +191,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("layers", layers);
             settings.put("dropTokenTypes", dropTokenTypes);
@@ -215,7 +215,7 @@ public final class ModelsCommand {
         @Mixin JsonOption json;
 
         @Override
-        public Integer call() {
+        Integer execute() {
             ModelService svc = context.models();
             List<String> unique = List.copyOf(new LinkedHashSet<>(ids));
             for (String i : unique) {

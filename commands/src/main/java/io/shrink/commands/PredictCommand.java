@@ -27,16 +27,14 @@ public final class PredictCommand extends ContextCommand {
     @Mixin ModelParameter model;
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "TEXT", description = "Input texts.") List<String> texts;
 
-    @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "5", description = "Candidates per [MASK] (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1, max = 1000)
+    @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "5", description = "Candidates per [MASK], between 1 and 1000 (default: ${DEFAULT-VALUE}).")
     int topK;
 
     @Mixin JsonOption json;
 
     @Override
-    public Integer call() {
-        if (topK < 1 || topK > 1000) {
-            throw context.usage("--top-k must be between 1 and 1000");
-        }
+    Integer execute() {
         List<Prediction> predictions = context.models().predict(model.id, texts, topK);
         Output out = context.output();
         if (json.json) {

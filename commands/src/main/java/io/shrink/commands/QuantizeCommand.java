@@ -5,7 +5,6 @@ import io.shrink.core.compress.quant.QuantizeService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -41,8 +40,9 @@ public final class QuantizeCommand extends ContextCommand {
     @Option(names = "--id", paramLabel = "ID", description = "Registry id of the quantised model (default: MODEL-METHOD).")
     String id;
 
+    @Range(min = 1, max = 65536)
     @Option(names = "--group-size", paramLabel = "N", description = "weight-int4: values per scale (default 128; "
-            + "must divide every row), 1 to 65536.") Integer groupSize;
+            + "must divide every row), between 1 and 65536.") Integer groupSize;
 
     @Option(names = "--include", paramLabel = "REGEX", description = "Only modules whose name matches.") String include;
     @Option(names = "--exclude", paramLabel = "REGEX", description = "Leave modules whose name matches in fp32.") String exclude;
@@ -66,11 +66,7 @@ public final class QuantizeCommand extends ContextCommand {
     }
 
     @Override
-    public Integer call() {
-        if (groupSize != null && (groupSize < 1 || groupSize > 65536)) {
-            throw new ParameterException(context.spec().commandLine(), "--group-size must be between 1 and 65536, not "
-                    + groupSize);
-        }
+    Integer execute() {
         Map<String, Object> settings = new LinkedHashMap<>();
         if (noAttention) {
             settings.put("attention", false);

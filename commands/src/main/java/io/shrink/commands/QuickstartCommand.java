@@ -15,7 +15,7 @@ public final class QuickstartCommand extends ContextCommand {
     @Mixin JsonOption json;
 
     @Override
-    public Integer call() {
+    Integer execute() {
         Output out = context.output();
         Quickstart.Result r = context.models().quickstart(out::progress);
         if (json.json) {

@@ -25,7 +25,7 @@ public final class RunCommand extends ContextCommand {
     @Option(names = "--dry-run", description = "Print the resolved steps without running them.") boolean dryRun;
 
     @Override
-    public Integer call() {
+    Integer execute() {
         Output out = context.output();
         RecipeRunner runner = new RecipeRunner(context.models().registry(), out::progress,
                 args -> context.spec().root().commandLine().execute(args.toArray(new String[0])));

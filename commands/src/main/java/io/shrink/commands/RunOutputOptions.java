@@ -11,7 +11,7 @@ public final class RunOutputOptions {
 
     /** The run folder given, or null for a new one under the default runs folder. */
     Path dir() {
-        return runDir.dir;
+        return runDir.checked();
     }
 
     /** Whether to print the result as JSON. */

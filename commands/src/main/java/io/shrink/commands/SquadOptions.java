@@ -5,10 +5,12 @@ import picocli.CommandLine.Option;
 
 /** SQuAD windowing and dev-split options shared by {@code fine-tune} and {@code distill}. */
 public final class SquadOptions {
-    @Option(names = "--doc-stride", defaultValue = "128", description = "SQuAD: tokens shared by consecutive context windows, as in Hugging Face's run_qa.py (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(names = "--doc-stride", defaultValue = "128", description = "SQuAD: tokens shared by consecutive context windows, as in Hugging Face's run_qa.py, at least 0 (default: ${DEFAULT-VALUE}).")
     int docStride;
 
-    @Option(names = "--max-query-length", defaultValue = "64", description = "SQuAD: longest question in tokens (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(names = "--max-query-length", defaultValue = "64", description = "SQuAD: longest question in tokens, at least 1 (default: ${DEFAULT-VALUE}).")
     int maxQueryLength;
 
     @Option(names = "--train-articles", paramLabel = "FROM-TO", description = "SQuAD: train on these dev-set articles (no train file here), e.g. 0-39.")

@@ -15,9 +15,9 @@ public final class StudentOptions {
     @Option(names = "--drop-token-types", description = "DistilBERT style: no token-type embeddings (segment 0 folded into positions); not with a teacher whose head pools through BERT's pooler.")
     boolean dropTokenTypes;
 
-    @Option(names = "--hidden", defaultValue = "0", description = "Hidden size of a narrower student, 0 = the teacher's.") int hidden;
-    @Option(names = "--heads", defaultValue = "0", description = "Attention heads of a narrower student, 0 = hidden / head size.") int heads;
-    @Option(names = "--ffn", defaultValue = "0", description = "FFN width of a narrower student, 0 = the teacher's ratio.") int ffn;
+    @Range(min = 0) @Option(names = "--hidden", defaultValue = "0", description = "Hidden size of a narrower student, at least 0; 0 = the teacher's.") int hidden;
+    @Range(min = 0) @Option(names = "--heads", defaultValue = "0", description = "Attention heads of a narrower student, at least 0; 0 = hidden / head size.") int heads;
+    @Range(min = 0) @Option(names = "--ffn", defaultValue = "0", description = "FFN width of a narrower student, at least 0; 0 = the teacher's ratio.") int ffn;
 
     @Option(names = "--init", defaultValue = "truncate", paramLabel = "HOW",
             description = "How a narrower student starts (${COMPLETION-CANDIDATES}): truncate, leading slices of teacher weights; random, drawn afresh (default: ${DEFAULT-VALUE}).")

@@ -6,9 +6,11 @@ import picocli.CommandLine.Option;
 public final class TaskDataOptions {
     @Option(names = "--head-tail", description = "Long single texts keep their first quarter and last three quarters (IMDb).") boolean headTail;
 
-    @Option(names = "--max-train-examples", defaultValue = "0", description = "Train on a seeded sample of at most N examples, 0 = all.")
+    @Range(min = 0)
+    @Option(names = "--max-train-examples", defaultValue = "0", description = "Train on a seeded sample of at most N examples, at least 0; 0 = all.")
     int maxTrain;
 
-    @Option(names = "--max-eval-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, 0 = all.")
+    @Range(min = 0)
+    @Option(names = "--max-eval-examples", defaultValue = "0", description = "Evaluate on a seeded sample of at most N examples per set, at least 0; 0 = all.")
     int maxEval;
 }

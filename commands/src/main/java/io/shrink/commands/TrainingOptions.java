@@ -13,27 +13,32 @@ import java.util.Map;
  * learning rate defaults to 2e-5 (fine-tuning; distill names {@link DistillLearningRate} for its 5e-5).
  */
 public final class TrainingOptions {
-    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).") int epochs;
-    @Option(names = "--batch-size", defaultValue = "32", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).") int batchSize;
-    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).") int gradAccum;
-    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).") double weightDecay;
-    @Option(names = "--warmup", defaultValue = "0.1", description = "Warm-up fraction of the steps (default: ${DEFAULT-VALUE}).") double warmup;
+    @Range(min = 1) @Option(names = "--epochs", defaultValue = "3", description = "Epochs, at least 1 (default: ${DEFAULT-VALUE}).") int epochs;
+    @Range(min = 1) @Option(names = "--batch-size", defaultValue = "32", description = "Examples per micro-batch, at least 1 (default: ${DEFAULT-VALUE}).") int batchSize;
+    @Range(min = 1) @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step, at least 1 (default: ${DEFAULT-VALUE}).") int gradAccum;
+    @Range(min = 0) @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay, at least 0 (default: ${DEFAULT-VALUE}).") double weightDecay;
+    @Range(min = 0, max = 1, maxExclusive = true) @Option(names = "--warmup", defaultValue = "0.1", description = "Warm-up fraction of the steps, in [0, 1) (default: ${DEFAULT-VALUE}).") double warmup;
 
-    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping norm, 0 = off (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "Gradient clipping norm, at least 0; 0 = off (default: ${DEFAULT-VALUE}).")
     double maxGradNorm;
 
-    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps, 0 = epochs decide (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many optimizer steps, at least 0; 0 = epochs decide (default: ${DEFAULT-VALUE}).")
     int maxSteps;
 
     @Mixin SeedOption seed;
 
-    @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps, 0 = each epoch (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps, at least 0; 0 = each epoch (default: ${DEFAULT-VALUE}).")
     int evalEvery;
 
-    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every N steps, 0 = at each evaluation (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Checkpoint every N steps, at least 0; 0 = at each evaluation (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
-    @Option(names = "--log-every", defaultValue = "20", description = "Report progress every N steps (default: ${DEFAULT-VALUE}).") int logEvery;
+    @Range(min = 1)
+    @Option(names = "--log-every", defaultValue = "20", description = "Report progress every N steps, at least 1 (default: ${DEFAULT-VALUE}).") int logEvery;
 
     @Option(names = "--keep", paramLabel = "WHICH", defaultValue = "best",
             description = "Weights that land in the registry (${COMPLETION-CANDIDATES}): best, those of the best evaluation; last, the end of training (Hugging Face Trainer's default; no choice made on the dev set) (default: ${DEFAULT-VALUE}).")
@@ -43,10 +48,12 @@ public final class TrainingOptions {
     @Mixin RunDirOption runDir;
     @Option(names = "--resume", description = "Continue the interrupted run in --run-dir.") boolean resume;
 
+    @Range(min = 0)
     @Option(names = "--stop-after", defaultValue = "0", paramLabel = "STEPS",
-            description = "Take at most this many optimizer steps now, then pause with a checkpoint (continue with --resume).") int stopAfter;
+            description = "Take at most this many optimizer steps now, then pause with a checkpoint (continue with --resume); at least 0; 0 = no pause.") int stopAfter;
 
-    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).") double lr;
+    @Range(min = 0, max = 1, minExclusive = true, maxExclusive = true)
+    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate, in (0, 1) (default: ${DEFAULT-VALUE}).") double lr;
 
     /** Makes {@code --lr} default to 5e-5, distill's learning rate. */
     static final class DistillLearningRate extends OptionDefaults {
@@ -64,7 +71,7 @@ public final class TrainingOptions {
 
     /** The run directory, resume, pause and bootstrap settings. */
     RunOptions runOptions() {
-        return new RunOptions(runDir.dir, resume, stopAfter, bootstrap.bootstrap);
+        return new RunOptions(runDir.checked(), resume, stopAfter, bootstrap.bootstrap);
     }
 
     /** The optimisation settings. */

@@ -47,6 +47,14 @@ public class ShrinkException extends RuntimeException {
         return new ShrinkException(Kind.USAGE, message);
     }
 
+    /**
+     * A usage error for an option outside its range, in the one form the command line uses for every option:
+     * {@code --max-length must be between 8 and 512 (model 'm' has 512 positions), not 1000}.
+     */
+    public static ShrinkException outOfRange(String option, String range, Object value) {
+        return usage(option + " must be " + range + ", not " + value);
+    }
+
     /** A failed run. */
     public static ShrinkException failed(String message, Throwable cause) {
         return new ShrinkException(Kind.FAILED, message, cause);

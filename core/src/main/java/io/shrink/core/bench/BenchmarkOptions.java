@@ -52,10 +52,10 @@ public record BenchmarkOptions(List<String> models, String baseline, List<Intege
         positive("--batch", batches, 4096);
         positive("--seq", seqs, 1 << 16);
         if (warmup < 0) {
-            throw ShrinkException.usage("--warmup must be 0 or more, not " + warmup);
+            throw ShrinkException.outOfRange("--warmup", "at least 0", warmup);
         }
         if (!(durationSeconds > 0)) {
-            throw ShrinkException.usage("--duration must be a positive number of seconds, not " + durationSeconds);
+            throw ShrinkException.outOfRange("--duration", "greater than 0", durationSeconds);
         }
         if (iterations != null && iterations < 1) {
             throw ShrinkException.usage("--iterations must be at least 1, not " + iterations);
@@ -75,7 +75,7 @@ public record BenchmarkOptions(List<String> models, String baseline, List<Intege
         }
         for (int v : values) {
             if (v < 1 || v > max) {
-                throw ShrinkException.usage(option + " values must be between 1 and " + max + ", not " + v);
+                throw ShrinkException.outOfRange(option, "between 1 and " + max, v);
             }
         }
     }

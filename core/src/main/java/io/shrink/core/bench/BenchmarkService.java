@@ -65,8 +65,8 @@ public final class BenchmarkService {
             RegistryEntry e = models.show(id);
             int longest = o.seqs().stream().mapToInt(Integer::intValue).max().orElseThrow();
             if (longest > e.config().maxPositions()) {
-                throw ShrinkException.usage("--seq " + longest + " is longer than model '" + id + "' takes ("
-                        + e.config().maxPositions() + " positions)");
+                throw ShrinkException.outOfRange("--seq", "between 1 and " + e.config().maxPositions() + " (model '" + id
+                        + "' has " + e.config().maxPositions() + " positions)", longest);
             }
             entries.add(e);
         }

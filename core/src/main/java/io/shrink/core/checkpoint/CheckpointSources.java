@@ -4,6 +4,7 @@ import io.shrink.core.model.Checkpoint;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.checkpoint.hf.HfLayout;
 import io.shrink.core.model.ModelShapes;
+import io.shrink.core.model.WeightChecks;
 import io.shrink.core.checkpoint.onnx.OnnxBertImporter;
 import io.shrink.core.checkpoint.tf.EasyBertImporter;
 
@@ -41,6 +42,7 @@ public final class CheckpointSources {
         Checkpoint c = l.checkpoint();
         Checkpoint valid = new Checkpoint(c.config().validate(), c.head(),
                 ModelShapes.validate(c.config(), c.head(), c.tensors(), l.source()), c.tokenizer());
+        WeightChecks.requireUsable(valid.tensors().values(), l.source(), "the checkpoint is corrupt");
         if (valid.tokenizer().vocab().size() > valid.config().vocabSize()) {
             throw ShrinkException.corrupt(l.source() + ": tokenizer has " + valid.tokenizer().vocab().size()
                     + " tokens but the model's embeddings have only " + valid.config().vocabSize() + " rows");

@@ -102,6 +102,10 @@ public record Corpus(List<String> documents, List<Path> files) {
         if (text == null || !text.isTextual()) {
             throw lines.error("expected a JSON object with a 'text' string");
         }
+        String control = ControlCharacters.problem(text.asText(), "its 'text'");
+        if (control != null) {
+            throw lines.error(control);
+        }
         return text.asText();
     }
 }

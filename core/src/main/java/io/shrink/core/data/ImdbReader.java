@@ -94,6 +94,12 @@ public final class ImdbReader {
                 if (label == null || !label.isInt() || (label.asInt() != 0 && label.asInt() != 1)) {
                     throw lines.error("bad label " + label + "; expected 0 (neg) or 1 (pos)");
                 }
+                for (String field : List.of("id", "text")) {
+                    String control = ControlCharacters.problem(node.get(field).asText(), "its '" + field + "'");
+                    if (control != null) {
+                        throw lines.error(control);
+                    }
+                }
                 out.add(new Example(id.asText(), out.size(), text.asText(), null, label.asInt(), Double.NaN,
                         file, lines.lineNumber()));
             }
@@ -114,6 +120,13 @@ public final class ImdbReader {
             }
             for (Review r : list(dir)) {
                 String text = readStrict(r.file);
+                int bad = ControlCharacters.firstForbidden(text);
+                if (bad >= 0) {
+                    int line = (int) text.substring(0, bad).chars().filter(c -> c == '\n').count() + 1;
+                    int column = bad - text.lastIndexOf('\n', bad - 1);
+                    throw ShrinkException.corrupt(r.file + ":" + line + ": "
+                            + ControlCharacters.describe(text.charAt(bad), column, "the line"));
+                }
                 String id = split + "/" + LABELS.get(label) + "/" + r.id + "_" + r.rating;
                 out.add(new Example(id, out.size(), text, null, label, Double.NaN, r.file, 1));
             }

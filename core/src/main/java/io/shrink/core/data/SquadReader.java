@@ -143,6 +143,10 @@ public final class SquadReader {
         if (v == null || !v.isTextual()) {
             throw ShrinkException.corrupt(file + ": " + path + ": missing '" + field + "' string");
         }
+        String control = ControlCharacters.problem(v.asText(), "the string");
+        if (control != null) {
+            throw ShrinkException.corrupt(file + ": " + path + "." + field + ": " + control);
+        }
         return v.asText();
     }
 }

@@ -21,7 +21,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * Reads a data file line by line as strict UTF-8, so that every error can name its file and line: invalid
  * bytes are reported rather than replaced, a byte-order mark at the start is dropped, and a line may end in
- * {@code \n} or {@code \r\n}. Gzip files (recognised by their magic bytes) are decompressed on the fly.
+ * {@code \n} or {@code \r\n}. A line holding a control character that no data file holds ({@link ControlCharacters},
+ * NUL above all) is an error too. Gzip files (recognised by their magic bytes) are decompressed on the fly.
  */
 final class TextLines implements Closeable {
     private final Path file;
@@ -100,6 +101,10 @@ final class TextLines implements Closeable {
         String line = decode(bytes, length);
         if (lineNumber == 1 && line.startsWith("\uFEFF")) {
             line = line.substring(1);
+        }
+        String control = ControlCharacters.problem(line, "the line");
+        if (control != null) {
+            throw error(control);
         }
         return line;
     }

@@ -106,11 +106,10 @@ public final class DistillService {
         int maxLength = r.features().maxLength() > 0 ? r.features().maxLength() : Math.min(teacher.config().maxPositions(), taskDefault);
         checkTeacher(teacher, r, spec);
         FeatureOptions features = r.features().withMaxLength(maxLength);
-        if (maxLength < 8 || maxLength > teacher.config().maxPositions()) {
-            throw ShrinkException.usage("--max-length " + maxLength + " must be between 8 and the teacher's "
-                    + teacher.config().maxPositions() + " positions");
-        }
+        FeatureOptions.checkMaxLength(maxLength, teacher.config().maxPositions(), "teacher '" + r.teacher() + "'");
         Made student = student(teacher, r, w);
+        FeatureOptions.checkMaxLength(maxLength, student.checkpoint().config().maxPositions(),
+                "student '" + (r.student().from() != null ? r.student().from() : "new") + "'");
         WordPieceTokenizer tok = new WordPieceTokenizer(teacher.tokenizer());
 
         Map<String, Object> options = options(r, spec, features, teacherEntry, outputId, w, student);

@@ -151,4 +151,9 @@ final class MlmDistillTask implements Trainer.Task<MlmDistillTask.Batch> {
     public String status() {
         return states.status();
     }
+
+    @Override
+    public String lossTerms() {
+        return states.lastTerms();
+    }
 }

@@ -92,4 +92,9 @@ final class SequenceDistillTask extends BucketedTraining<Features.Feature> {
     public String status() {
         return states.status();
     }
+
+    @Override
+    public String lossTerms() {
+        return states.lastTerms();
+    }
 }

@@ -103,6 +103,11 @@ final class SquadDistillTask extends BucketedTraining<SquadFeatures.Window> {
         return states.status();
     }
 
+    @Override
+    public String lossTerms() {
+        return states.lastTerms();
+    }
+
     /**
      * The teacher's tempered start and end distributions for every window, on the fast inference path.
      *

@@ -22,6 +22,7 @@ final class StateLosses {
     private final LossWeights w;
     private final List<int[]> layerMap;
     private final Map<String, Double> averages = new LinkedHashMap<>();
+    private final Map<String, Double> last = new LinkedHashMap<>();
 
     /**
      * @param w        the loss weights
@@ -158,8 +159,21 @@ final class StateLosses {
     /** Records a term's value and returns it times its weight. */
     NDArray term(String name, NDArray value, double weight) {
         double v = value.getFloat();
+        last.put(name, v);
         averages.merge(name, v, (old, now) -> 0.98 * old + 0.02 * now);
         return value.mul(DistillLosses.scalar(value.getManager(), weight));
+    }
+
+    /** Each term of the last batch, the non-finite ones first, e.g. {@code ce NaN; finite: hard 0.6931}; empty before any. */
+    String lastTerms() {
+        StringBuilder bad = new StringBuilder();
+        StringBuilder good = new StringBuilder();
+        last.forEach((k, v) -> (Double.isFinite(v) ? good : bad).append(' ').append(k).append(' ')
+                .append(Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : Double.toString(v)));
+        if (bad.isEmpty() && good.isEmpty()) {
+            return "";
+        }
+        return (bad.isEmpty() ? "no term non-finite" : "non-finite:" + bad) + (good.isEmpty() ? "" : "; finite:" + good);
     }
 
     /** Running averages of every term, e.g. {@code ce 0.312 hard 0.281}. */

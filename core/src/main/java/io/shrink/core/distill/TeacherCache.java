@@ -78,7 +78,7 @@ public final class TeacherCache {
     public record Lookup(float[][] values, boolean hit) {
     }
 
-    /** Reads an entry; null when absent, unreadable or of another row count. */
+    /** Reads an entry; null when absent, unreadable, of another row count or holding a non-finite value. */
     float[][] read(Key key, int rows) {
         Path f = file(key);
         if (!Files.isRegularFile(f)) {
@@ -88,6 +88,11 @@ public final class TeacherCache {
             FloatTensor t = Safetensors.read(f).get("values");
             if (t == null || t.shape().length != 2 || t.shape()[0] != rows) {
                 return null;
+            }
+            for (float v : t.data()) {
+                if (!Float.isFinite(v)) {
+                    return null; // a damaged entry: computed again rather than trained on
+                }
             }
             int width = (int) t.shape()[1];
             float[][] out = new float[rows][];

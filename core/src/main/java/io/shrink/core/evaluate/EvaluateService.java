@@ -82,6 +82,7 @@ public final class EvaluateService {
                         trainedOption(e, "headTail", false),
                         trainedOption(e, "docStride", FeatureOptions.DOC_STRIDE),
                         trainedOption(e, "maxQueryLength", FeatureOptions.MAX_QUERY_LENGTH));
+                FeatureOptions.checkMaxLength(features.maxLength(), e.config().maxPositions(), "model '" + e.id() + "'");
                 Checkpoint ckpt = models.load(e.id());
                 WordPieceTokenizer tok = new WordPieceTokenizer(ckpt.tokenizer());
                 progress.message("evaluating " + e.id() + " on " + task.name() + " ("

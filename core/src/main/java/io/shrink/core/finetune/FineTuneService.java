@@ -54,21 +54,14 @@ public final class FineTuneService {
         long t0 = System.nanoTime();
         Task spec = Tasks.of(r.task());
         FeatureOptions features = r.features().resolvedFor(spec);
-        int maxLength = features.maxLength();
-        if (maxLength < 8) {
-            throw ShrinkException.usage("--max-length " + maxLength + " is too short");
-        }
         String outputId = ModelId.validate(r.outputId() != null ? r.outputId() : r.model() + "-" + spec.name());
         if (!r.force() && models.registry().exists(outputId)) {
             throw ShrinkException.usage("model '" + outputId + "' already exists; use --force to replace it");
         }
         RegistryEntry parent = models.show(r.model());
+        FeatureOptions.checkMaxLength(features.maxLength(), parent.config().maxPositions(), "model '" + r.model() + "'");
         TaskData job = spec.load(r.data(), r.train().seed(), true);
         Checkpoint base = models.load(r.model());
-        if (maxLength > base.config().maxPositions()) {
-            throw ShrinkException.usage("--max-length " + maxLength + " exceeds the model's "
-                    + base.config().maxPositions() + " positions");
-        }
         Checkpoint start = Heads.attach(base, spec.head(Heads.defaultPooling(base.config().family())), r.train().seed());
         WordPieceTokenizer tok = new WordPieceTokenizer(start.tokenizer());
         Trainer.Task<?> task = job.training(tok, features, r.train().batchSize(), r.train().seed());

@@ -404,7 +404,9 @@ public final class FastEncoder implements AutoCloseable {
                 .append("    for k in idx:\n")
                 .append("      s = torch.clamp_min(torch.div(torch.amax(torch.abs(w[k]), [1]), 127.0), 1.0e-30)\n")
                 .append("      qw = torch.quantize_per_channel(w[k], torch.to(s, 7), torch.zeros([w[k].size(0)], dtype=4), 0, 12)\n")
-                .append("      out.append(ops.quantized.linear_prepack(qw, w[k + 1]))\n")
+                // the bias is copied: the packed linear keeps a reference to it, and an array DJL made from a Java buffer may
+                // be freed with its buffer when the float32 copies are dropped below
+                .append("      out.append(ops.quantized.linear_prepack(qw, torch.clone(w[k + 1])))\n")
                 .append("    return out\n")
                 .append("  def to_bf16(self, w: List[Tensor], idx: List[int]) -> List[Tensor]:\n")
                 .append("    out = annotate(List[Tensor], [])\n")

@@ -10,10 +10,12 @@ import io.shrink.core.infer.Prediction;
 import io.shrink.core.infer.Predictor;
 import io.shrink.core.model.ModelShapes;
 import io.shrink.core.model.WeightBytes;
+import io.shrink.core.model.WeightChecks;
 import io.shrink.core.registry.ModelId;
 import io.shrink.core.registry.ModelRegistry;
 import io.shrink.core.registry.RegistryEntry;
 import io.shrink.core.util.FileTrees;
+import io.shrink.core.util.Folders;
 import io.shrink.core.util.AtomicFiles;
 
 import java.io.IOException;
@@ -90,9 +92,12 @@ public final class ModelService {
         return registry.add(entry, force, dir -> ShrinkFormat.write(ckpt, dir));
     }
 
-    /** Reads a registry model's weights. */
+    /** Reads a registry model's weights; weights that are not finite or absurdly large are a corrupt error. */
     public Checkpoint load(String id) {
-        return ShrinkFormat.read(registry.modelDir(id));
+        Checkpoint ckpt = ShrinkFormat.read(registry.modelDir(id));
+        WeightChecks.requireUsable(ckpt.tensors().values(), "model '" + id + "' in registry " + registry.home(),
+                "the model is corrupt; remove it with 'shrink models rm " + id + "' and import or train it again");
+        return ckpt;
     }
 
     /**
@@ -109,11 +114,10 @@ public final class ModelService {
      * A target that exists and is not an empty directory needs {@code force}, and then is replaced as a whole.
      */
     public ExportResult export(String id, Path dir, boolean force, ExportFormat format) {
-        Path target = dir.toAbsolutePath().normalize();
+        Path target = Folders.requireUsable(dir, "export target").toAbsolutePath().normalize();
         if (Files.exists(target) && !force && (!Files.isDirectory(target) || !isEmptyDir(target))) {
             throw ShrinkException.usage(target + " exists and is not empty; use --force to overwrite");
         }
-        requireDirectoryAbove(target);
         Checkpoint ckpt = load(id);
         try {
             Files.createDirectories(target.getParent());
@@ -147,19 +151,6 @@ public final class ModelService {
             return new ExportResult(target, format, detail);
         } catch (IOException e) {
             throw ShrinkException.failed("could not export '" + id + "' to " + target + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The nearest existing ancestor of {@code target} must be a directory, else the target cannot be created. */
-    private static void requireDirectoryAbove(Path target) {
-        for (Path p = target.getParent(); p != null; p = p.getParent()) {
-            if (Files.exists(p)) {
-                if (!Files.isDirectory(p)) {
-                    throw ShrinkException.usage("cannot create " + target + ": " + p
-                            + " is a file, not a directory; choose another target directory");
-                }
-                return;
-            }
         }
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.util.AtomicFiles;
 import io.shrink.core.util.FileTrees;
+import io.shrink.core.util.Folders;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,7 +51,9 @@ import java.util.stream.Stream;
  * <p>A replace moves the old model to {@code .staging/trash-<id>-<uuid>} before the new one moves in, and renames
  * it to {@code removed-<id>-<uuid>} once the new one is in place; a removal moves the model straight to
  * {@code removed-...}. {@code removed-*} directories are deleted after the lock is released, or by the next lock
- * holder. A {@code trash-*} directory whose model directory is missing (a crash or failed rollback between the two
+ * holder. A staging directory is created after its {@code <name>.lock} file is locked, and that lock dies with its
+ * process: the next lock holder deletes the staging of a process that is gone (killed mid-write) at once. A
+ * {@code trash-*} directory whose model directory is missing (a crash or failed rollback between the two
  * moves) is moved back by the next lock holder, so a replace never loses the old model.
  */
 public final class ModelRegistry {
@@ -58,7 +61,10 @@ public final class ModelRegistry {
     /** Name of the file that holds a model's {@link RegistryEntry}. */
     public static final String ENTRY_FILE = "entry.json";
 
-    /** Staging directories not in use and older than this are deleted when the lock is taken. */
+    /**
+     * Staging directories without a lock file (left by an older shrink) and older than this are deleted when the lock
+     * is taken; one whose lock file no live process holds is deleted at once.
+     */
     public static final Duration STALE_AFTER = Duration.ofHours(1);
 
     /** Prefix of an old model moved aside by a replace; restored when its model directory is missing. */
@@ -100,9 +106,13 @@ public final class ModelRegistry {
         }
     }
 
-    /** A registry rooted at {@code home}; nothing is created until the first mutation. */
+    /**
+     * A registry rooted at {@code home}; nothing is created until the first mutation. A home that is, or lies under, a
+     * regular file is a usage error (--registry or $SHRINK_HOME names a file).
+     */
     public ModelRegistry(Path home) {
-        this.home = Objects.requireNonNull(home, "home").toAbsolutePath().normalize();
+        Folders.requireUsable(Objects.requireNonNull(home, "home"), "registry (--registry or $SHRINK_HOME)");
+        this.home = home.toAbsolutePath().normalize();
         this.models = this.home.resolve("models");
         this.staging = this.home.resolve(".staging");
         this.lockFile = this.home.resolve(".lock");
@@ -479,15 +489,20 @@ public final class ModelRegistry {
         }
     }
 
+    /**
+     * A new staging directory, its lock file locked first: so a staging directory whose lock file exists but is not
+     * locked belongs to a process that is gone (its lock died with it) and {@link #cleanStaging} deletes it at once.
+     */
     private Staged stage(String prefix) throws IOException {
         Files.createDirectories(staging);
-        Path dir = AtomicFiles.createStagingDirectory(staging, prefix);
+        Path dir = staging.resolve(prefix + UUID.randomUUID());
         STAGING_IN_USE.add(dir);
         Path lock = dir.resolveSibling(dir.getFileName() + LOCK_SUFFIX);
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel = FileChannel.open(lock, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             channel.lock();
+            Files.createDirectory(dir);
             return new Staged(dir, lock, channel);
         } catch (IOException | RuntimeException e) {
             if (channel != null) {
@@ -517,10 +532,10 @@ public final class ModelRegistry {
                 FileTrees.deleteQuietly(child);
             } else if (name.endsWith(LOCK_SUFFIX)) {
                 Path dir = child.resolveSibling(name.substring(0, name.length() - LOCK_SUFFIX.length()));
-                if (!Files.exists(dir) && isStale(child, cutoff)) {
+                if (!Files.exists(dir)) {
                     cleanUnlessInUse(dir, child);
                 }
-            } else if (isStale(child, cutoff)) {
+            } else if (Files.exists(child.resolveSibling(name + LOCK_SUFFIX)) || isStale(child, cutoff)) {
                 cleanUnlessInUse(child, child.resolveSibling(name + LOCK_SUFFIX));
             }
         }

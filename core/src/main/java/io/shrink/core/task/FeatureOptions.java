@@ -1,5 +1,7 @@
 package io.shrink.core.task;
 
+import io.shrink.core.ShrinkException;
+
 /**
  * How examples become model inputs.
  *
@@ -27,5 +29,16 @@ public record FeatureOptions(int maxLength, boolean headTail, int docStride, int
     /** The same options with another length. */
     public FeatureOptions withMaxLength(int length) {
         return new FeatureOptions(length, headTail, docStride, maxQueryLength);
+    }
+
+    /**
+     * A usage error unless {@code maxLength} is between 8 and {@code positions}, the positions of {@code whose}
+     * model (e.g. "model 'bert-base'"); the upper bound of --max-length is only known once the model is.
+     */
+    public static void checkMaxLength(int maxLength, int positions, String whose) {
+        if (maxLength < 8 || maxLength > positions) {
+            throw ShrinkException.outOfRange("--max-length", "between 8 and " + positions + " (" + whose + " has "
+                    + positions + " positions)", maxLength);
+        }
     }
 }

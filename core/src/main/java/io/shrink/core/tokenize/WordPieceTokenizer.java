@@ -111,7 +111,7 @@ public final class WordPieceTokenizer {
     public static TokenizerSpec readVocabTxt(Path vocabTxt, boolean lowercase) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(vocabTxt, StandardCharsets.UTF_8);
+            lines = decodeVocabulary(Files.readAllBytes(vocabTxt), vocabTxt.toString()).lines().toList();
         } catch (IOException e) {
             throw ShrinkException.corrupt("cannot read vocabulary " + vocabTxt + ": " + e.getMessage(), e);
         }
@@ -123,6 +123,30 @@ public final class WordPieceTokenizer {
             throw ShrinkException.corrupt("vocabulary " + vocabTxt + " is empty");
         }
         return new TokenizerSpec(vocab, lowercase);
+    }
+
+    /**
+     * The text of a vocabulary file, decoded as strict UTF-8: bytes that are not UTF-8 (a binary file, another
+     * encoding) are a {@link ShrinkException#corrupt} naming {@code label}, the byte offset and the line.
+     */
+    public static String decodeVocabulary(byte[] bytes, String label) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+        java.nio.charset.CoderResult r = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                .decode(in, out, true);
+        if (r.isError()) {
+            int offset = in.position();
+            long line = 1;
+            for (int i = 0; i < offset; i++) {
+                line += bytes[i] == '\n' ? 1 : 0;
+            }
+            throw ShrinkException.corrupt(String.format(Locale.ROOT, "vocabulary %s is not UTF-8 text: invalid UTF-8 at "
+                    + "byte offset %d (line %d, byte 0x%02X); a vocab.txt holds one UTF-8 token per line",
+                    label, offset, line, bytes[offset] & 0xff));
+        }
+        return out.flip().toString();
     }
 
     /** Writes a BERT {@code vocab.txt} (UTF-8, one token per line), atomically. */

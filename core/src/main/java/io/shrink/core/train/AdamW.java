@@ -9,6 +9,7 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import io.shrink.core.ShrinkException;
+import io.shrink.core.model.WeightChecks;
 import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
 import io.shrink.core.infer.TorchScriptArchive;
@@ -212,7 +213,10 @@ public final class AdamW implements AutoCloseable {
 
     /** Restores what {@link #save} wrote; {@code step} is the step count stored alongside. */
     public void load(Path file, int step) {
-        for (FloatTensor ft : Safetensors.read(file).values()) {
+        Map<String, FloatTensor> state = Safetensors.read(file);
+        WeightChecks.requireFinite(state.values(), file.toString(),
+                "the checkpoint is corrupt; start the run again without --resume in a new --run-dir");
+        for (FloatTensor ft : state.values()) {
             NDArray a = manager.create(FloatBuffer.wrap(ft.data()), new ai.djl.ndarray.types.Shape(ft.shape()));
             if (ft.name().startsWith("m.")) {
                 m.put(ft.name().substring(2), a);

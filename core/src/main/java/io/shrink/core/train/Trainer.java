@@ -13,6 +13,7 @@ import io.shrink.core.model.Checkpoint;
 import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
 import io.shrink.core.model.Encoder;
+import io.shrink.core.model.WeightChecks;
 import io.shrink.core.util.AtomicFiles;
 import io.shrink.core.util.FileTrees;
 
@@ -41,6 +42,8 @@ public final class Trainer {
     public static final String CHECKPOINT = "checkpoint";
     /** File in the run directory holding the kept weights: the best so far, or the last evaluated with keepLast. */
     public static final String BEST = "best.safetensors";
+    /** Prefix of the folder a checkpoint is written into before it is renamed to {@link #CHECKPOINT}. */
+    private static final String STAGING_PREFIX = ".checkpoint-";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** What a trainer needs to know about a task. */
@@ -59,6 +62,14 @@ public final class Trainer {
 
         /** Extra progress text, e.g. running averages of each loss term (empty by default). */
         default String status() {
+            return "";
+        }
+
+        /**
+         * The loss terms of the last micro-batch, non-finite ones first (e.g. {@code non-finite: ce NaN; finite: hard
+         * 0.6931}), for the error when training diverges; empty for a task with a single term (the default).
+         */
+        default String lossTerms() {
             return "";
         }
     }
@@ -163,18 +174,23 @@ public final class Trainer {
                             try (NDManager sm = base.newSubManager()) {
                                 B batch = batches.get(bi + k);
                                 NDArray loss = task.loss(encoder, batch, sm);
+                                float value = loss.getFloat();
+                                if (!Float.isFinite(value)) {
+                                    throw diverged(encoder, task, "loss " + value, step, total, epoch, bi + k,
+                                            schedule.at(step), runDir);
+                                }
                                 gc.backward(loss.div(sm.full(new Shape(), micro, DataType.FLOAT32)));
-                                stepLoss += loss.getFloat() / micro;
+                                stepLoss += value / micro;
                                 examples += task.size(batch);
                             }
                         }
                     }
-                    if (!Double.isFinite(stepLoss)) {
-                        throw ShrinkException.failed("training diverged: loss " + stepLoss + " at step " + step
-                                + "; lower the learning rate", null);
-                    }
                     double lr = schedule.at(step);
                     double norm = adam.step(params, lr, options.maxGradNorm()); // clips, updates, zeroes gradients
+                    if (!Double.isFinite(norm)) {
+                        throw diverged(encoder, task, String.format(Locale.ROOT, "gradient norm %s (loss %.4f)", norm,
+                                stepLoss), step, total, epoch, bi, lr, runDir);
+                    }
                     step++;
                     bi += micro;
                     lossEma = Double.isNaN(lossEma) ? stepLoss : 0.98 * lossEma + 0.02 * stepLoss;
@@ -222,6 +238,37 @@ public final class Trainer {
         }
     }
 
+    /**
+     * The error for a non-finite loss or gradient: what went non-finite, where (step, epoch, micro-batch), which loss
+     * terms did, whether the weights were still finite, the learning rate, and the checkpoint to go back to. A first
+     * step that diverges cannot be the learning rate's doing (warm-up starts at 0), so the hint points at the model
+     * and data then, at the learning rate and clipping otherwise.
+     */
+    private ShrinkException diverged(Encoder encoder, Task<?> task, String what, int step, int total, int epoch,
+                                     int batch, double lr, Path runDir) {
+        String bad = null;
+        for (Map.Entry<String, NDArray> e : encoder.parameters().entrySet()) {
+            NDArray p = e.getValue();
+            if (p.isNaN().any().getBoolean() || p.isInfinite().any().getBoolean()) {
+                bad = e.getKey();
+                break;
+            }
+        }
+        String terms = task.lossTerms();
+        Path checkpoint = runDir.resolve(CHECKPOINT).resolve("state.json");
+        String hint = bad != null ? "the weights were already non-finite (first: " + bad + ")"
+                : step == 0 || lr == 0 ? "the weights were finite and the learning rate " + fmt(lr)
+                + " had not moved them: check the model ('shrink predict') and the data"
+                : "the weights were finite; at learning rate " + fmt(lr) + " try a lower --lr or --max-grad-norm";
+        return ShrinkException.failed(String.format(Locale.ROOT, "training diverged at step %d of %d (epoch %d, micro-batch %d): %s%s; %s%s",
+                step, total, epoch, batch, what, terms.isEmpty() ? "" : " (" + terms + ")", hint,
+                Files.isRegularFile(checkpoint) ? "; the last checkpoint is in " + checkpoint.getParent() : ""), null);
+    }
+
+    private static String fmt(double lr) {
+        return String.format(Locale.ROOT, "%.2e", lr);
+    }
+
     private <B> TrainState evaluate(Encoder encoder, Task<B> task, TrainState state, int step, int epoch,
                                     int nextEpoch, int nextBatch, Path runDir) throws IOException {
         Evaluation ev = task.evaluate(encoder);
@@ -253,7 +300,7 @@ public final class Trainer {
 
     private void save(Encoder encoder, AdamW adam, TrainState state, Path runDir) throws IOException {
         Files.createDirectories(runDir);
-        Path tmp = AtomicFiles.createStagingDirectory(runDir, ".checkpoint-");
+        Path tmp = AtomicFiles.createStagingDirectory(runDir, STAGING_PREFIX);
         writeWeights(encoder, tmp.resolve("model.safetensors"));
         adam.save(tmp.resolve("optimizer.safetensors"));
         AtomicFiles.writeString(tmp.resolve("state.json"), JSON.writeValueAsString(state) + "\n");
@@ -268,6 +315,7 @@ public final class Trainer {
     }
 
     private TrainState restore(Encoder encoder, AdamW adam, Path runDir) {
+        removeStaging(runDir);
         Path dir = runDir.resolve(CHECKPOINT);
         if (!Files.isRegularFile(dir.resolve("state.json"))) {
             Path old = runDir.resolve(CHECKPOINT + ".old");
@@ -287,6 +335,8 @@ public final class Trainer {
                     + state.options());
         }
         Map<String, FloatTensor> weights = Safetensors.read(dir.resolve("model.safetensors"));
+        WeightChecks.requireUsable(weights.values(), dir.resolve("model.safetensors").toString(),
+                "the checkpoint is corrupt; start the run again without --resume in a new --run-dir");
         for (Map.Entry<String, NDArray> e : encoder.parameters().entrySet()) {
             FloatTensor t = weights.get(e.getKey());
             if (t == null || !java.util.Arrays.equals(t.shape(), e.getValue().getShape().getShape())) {
@@ -297,6 +347,22 @@ public final class Trainer {
         adam.load(dir.resolve("optimizer.safetensors"), state.step());
         progress.message("resumed from " + dir + " at step " + state.step());
         return state;
+    }
+
+    /**
+     * Deletes the {@code .checkpoint-*} staging folders of checkpoint writes that never finished (the process was
+     * killed before the rename); one training run owns its run folder, so none of them is still being written.
+     */
+    private static void removeStaging(Path runDir) {
+        if (!Files.isDirectory(runDir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(runDir)) {
+            s.filter(p -> p.getFileName().toString().startsWith(STAGING_PREFIX) && Files.isDirectory(p))
+                    .toList().forEach(FileTrees::deleteQuietly);
+        } catch (IOException e) {
+            throw ShrinkException.failed("cannot list run directory " + runDir + ": " + e.getMessage(), e);
+        }
     }
 
     /** A value as JSON read back, so numbers compare by value whatever Java type held them. */

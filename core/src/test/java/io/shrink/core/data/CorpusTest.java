@@ -80,6 +80,19 @@ class CorpusTest {
     }
 
     @Test
+    void nulInATextLineOrAJsonStringNamesTheLine() throws IOException {
+        Path txt = tmp.resolve("bin.txt");
+        Files.write(txt, new byte[] {'o', 'k', '\n', 'a', 0, 0, 'b', '\n'});
+        ShrinkException e = assertThrows(ShrinkException.class, () -> Corpus.read(txt, 0));
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+        assertTrue(e.getMessage().contains("bin.txt:2: control character U+0000 at character 2 of the line"), e.getMessage());
+        Path jsonl = tmp.resolve("docs.jsonl");
+        Files.writeString(jsonl, "{\"text\": \"fine\"}\n{\"text\": \"x\\u0000\"}\n");
+        e = assertThrows(ShrinkException.class, () -> Corpus.read(jsonl, 0));
+        assertTrue(e.getMessage().contains("docs.jsonl:2: control character U+0000 at character 2 of its 'text'"), e.getMessage());
+    }
+
+    @Test
     void gzippedTextFileIsReadAsText() throws IOException {
         Path gz = tmp.resolve("wiki.txt.gz");
         gzip(gz, "alpha beta\n\ngamma\n".getBytes(StandardCharsets.UTF_8));

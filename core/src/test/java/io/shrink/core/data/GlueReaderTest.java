@@ -234,6 +234,24 @@ class GlueReaderTest {
     }
 
     @Test
+    void controlCharactersTheOfficialFilesLackNameTheLine() throws IOException {
+        assertCorruptEndsWith(GlueTask.SST2, "dev.tsv", "sentence\tlabel\nfine \t1\nbad\u0000 film \t0\n",
+                "dev.tsv:3: control character U+0000 at character 4 of the line; the data files hold none "
+                        + "(is the file corrupt or not text?)");
+        assertCorruptEndsWith(GlueTask.SST2, "dev.tsv", "sentence\tlabel\nfine \t1\u001b\n",
+                "dev.tsv:2: control character U+001B at character 8 of the line; the data files hold none "
+                        + "(is the file corrupt or not text?)");
+        assertCorruptEndsWith(GlueTask.COLA, "train.tsv", "gj04\t1\t\tA\u0001b.\n", "train.tsv:1: control character U+0001"
+                + " at character 10 of the line; the data files hold none (is the file corrupt or not text?)");
+        Path dir = Files.createDirectories(tmp.resolve("STS-B"));
+        Files.writeString(dir.resolve("dev.tsv"), "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1"
+                + "\tsentence2\tscore\n0\tg\tf\t2012\t1\ts\ts\tTreasury\u0012s plan\tA \u0008dog\u0010.\t5\r\n");
+        List<Example> kept = GlueReader.read(tmp, GlueTask.STSB, "dev");
+        assertEquals("Treasury\u0012s plan", kept.get(0).textA(), "DC2, backspace and DLE occur in the official files");
+        assertEquals("A \u0008dog\u0010.", kept.get(0).textB());
+    }
+
+    @Test
     void bomIsStrippedFromTheHeader() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("MRPC"));
         Files.writeString(dir.resolve("dev.tsv"),

@@ -81,6 +81,30 @@ class ImdbReaderTest {
     }
 
     @Test
+    void controlCharactersInJsonStringsNameTheRecord() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("nul"));
+        Files.writeString(dir.resolve("test.jsonl"), "{\"id\":\"a\",\"label\":1,\"text\":\"so \\u0010own\"}\n"
+                + "{\"id\":\"b\",\"label\":0,\"text\":\"bad\\u0000\"}\n");
+        ShrinkException e = assertThrows(ShrinkException.class, () -> ImdbReader.read(dir, "test"));
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+        assertTrue(e.getMessage().endsWith("test.jsonl:2: control character U+0000 at character 4 of its 'text'; the data "
+                + "files hold none (is the file corrupt or not text?)"), e.getMessage());
+        Files.writeString(dir.resolve("test.jsonl"), "{\"id\":\"a\\u0007\",\"label\":1,\"text\":\"fine\"}\n");
+        e = assertThrows(ShrinkException.class, () -> ImdbReader.read(dir, "test"));
+        assertTrue(e.getMessage().contains("test.jsonl:1: control character U+0007 at character 2 of its 'id'"), e.getMessage());
+        Files.writeString(dir.resolve("test.jsonl"), "{\"id\":\"a\",\"label\":1,\"text\":\"so \\u0010own\"}\n");
+        assertEquals("so \u0010own", ImdbReader.read(dir, "test").get(0).textA(), "DLE occurs in an official review");
+
+        Path root = tmp.resolve("tree");
+        Files.createDirectories(root.resolve("test/pos"));
+        Files.createDirectories(root.resolve("test/neg"));
+        Files.writeString(root.resolve("test/pos/1_9.txt"), "great");
+        Files.writeString(root.resolve("test/neg/2_1.txt"), "first line\nab\u0000c");
+        e = assertThrows(ShrinkException.class, () -> ImdbReader.read(root, "test"));
+        assertTrue(e.getMessage().contains("2_1.txt:2: control character U+0000 at character 3 of the line"), e.getMessage());
+    }
+
+    @Test
     void corruptTree() throws IOException {
         Path root = tmp.resolve("t");
         Files.createDirectories(root.resolve("train/pos"));

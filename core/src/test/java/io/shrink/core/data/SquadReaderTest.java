@@ -52,6 +52,19 @@ class SquadReaderTest {
     }
 
     @Test
+    void escapedNulInAStringNamesFileAndRecord() throws IOException {
+        Path f = write("{\"data\":[{\"title\":\"t\",\"paragraphs\":[{\"context\":\"The cat sat.\","
+                + "\"qas\":[{\"id\":\"q1\",\"question\":\"who\\u0000?\",\"answers\":[{\"text\":\"cat\",\"answer_start\":4}]}]}]}]}");
+        ShrinkException e = assertThrows(ShrinkException.class, () -> SquadReader.read(f));
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+        assertTrue(e.getMessage().endsWith("squad.json: data[0].paragraphs[0].qas[0].question: control character U+0000 at "
+                + "character 4 of the string; the data files hold none (is the file corrupt or not text?)"), e.getMessage());
+        Files.writeString(f, Files.readString(f).replace("who\\u0000?", "who?").replace("The cat", "The\\u0001cat"));
+        e = assertThrows(ShrinkException.class, () -> SquadReader.read(f));
+        assertTrue(e.getMessage().contains("data[0].paragraphs[0].context: control character U+0001"), e.getMessage());
+    }
+
+    @Test
     void mismatchedAnswerStart() throws IOException {
         Path f = write("{\"data\":[{\"title\":\"t\",\"paragraphs\":[{\"context\":\"The cat sat.\","
                 + "\"qas\":[{\"id\":\"q1\",\"question\":\"who?\",\"answers\":[{\"text\":\"cat\",\"answer_start\":3}]}]}]}]}");

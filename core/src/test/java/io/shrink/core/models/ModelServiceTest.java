@@ -159,6 +159,42 @@ class ModelServiceTest {
                 assertThrows(ShrinkException.class, () -> svc.show("nope")).kind());
     }
 
+    /** Weights that are NaN or absurd are refused at import (every format goes through one check) and at load. */
+    @Test
+    void nonFiniteWeightsAreCorruptAtImportAndLoad() throws IOException {
+        ModelService svc = new ModelService(tmp.resolve("home"));
+        Checkpoint good = TinyModels.model(TinyModels.bert(), HeadConfig.mlm(), 1);
+        java.util.Map<String, io.shrink.core.tensor.FloatTensor> t = new java.util.LinkedHashMap<>(good.tensors());
+        io.shrink.core.tensor.FloatTensor ln = t.get("embeddings.LayerNorm.weight");
+        float[] data = ln.data().clone();
+        data[5] = 1e30f;
+        t.put(ln.name(), new io.shrink.core.tensor.FloatTensor(ln.name(), ln.shape(), data));
+        Checkpoint bad = new Checkpoint(good.config(), good.head(), t, good.tokenizer());
+        Path hf = tmp.resolve("huge");
+        HfLayout.write(bad, hf);
+        ShrinkException e = assertThrows(ShrinkException.class, () -> svc.importModel(hf.toString(), "huge", false, false));
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+        assertTrue(e.getMessage().contains("tensor embeddings.LayerNorm.weight [32] at index 5 is 1.0E30"), e.getMessage());
+        assertFalse(svc.registry().exists("huge"));
+
+        svc.add(bad, "stored", false, null, new RegistryEntry.Lineage("test", "test", java.util.Map.of(), null));
+        e = assertThrows(ShrinkException.class, () -> svc.predict("stored", List.of("the [MASK] sat"), 1));
+        assertEquals(ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+        assertTrue(e.getMessage().startsWith("model 'stored' in registry ") && e.getMessage().contains("embeddings.LayerNorm.weight")
+                && e.getMessage().endsWith("remove it with 'shrink models rm stored' and import or train it again"), e.getMessage());
+    }
+
+    @Test
+    void exportUnderAFileNamesTheFile() throws IOException {
+        ModelService svc = new ModelService(tmp.resolve("home"));
+        svc.add(TinyModels.model(TinyModels.bert(), HeadConfig.mlm(), 1), "m", false, null,
+                new RegistryEntry.Lineage("test", "test", java.util.Map.of(), null));
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        ShrinkException e = assertThrows(ShrinkException.class, () -> svc.export("m", file.resolve("sub/out"), false));
+        assertEquals(ShrinkException.Kind.USAGE, e.kind());
+        assertTrue(e.getMessage().endsWith(": " + file + " is a file, not a folder; name a folder"), e.getMessage());
+    }
+
     @Test
     void predictsForEveryHead() throws IOException {
         ModelService svc = new ModelService(tmp.resolve("home"));

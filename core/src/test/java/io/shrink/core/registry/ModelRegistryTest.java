@@ -304,6 +304,16 @@ class ModelRegistryTest {
     }
 
     @Test
+    void aHomeThatIsAFileIsAUsageError() throws IOException {
+        Path file = Files.writeString(home.resolve("registry-file"), "x");
+        ShrinkException e = assertThrows(ShrinkException.class, () -> new ModelRegistry(file));
+        assertEquals(ShrinkException.Kind.USAGE, e.kind());
+        assertEquals("registry (--registry or $SHRINK_HOME) " + file + " is a file, not a folder; name a folder", e.getMessage());
+        e = assertThrows(ShrinkException.class, () -> new ModelRegistry(file.resolve("sub")));
+        assertTrue(e.getMessage().endsWith(": " + file + " is a file, not a folder; name a folder"), e.getMessage());
+    }
+
+    @Test
     void staleStagingIsCleanedWhenLockIsTaken() throws Exception {
         Path staging = Files.createDirectories(home.resolve(".staging"));
         FileTime old = FileTime.from(Instant.now().minusSeconds(2 * 3600));
@@ -315,6 +325,10 @@ class ModelRegistryTest {
         Path trash = Files.createDirectories(staging.resolve("removed-z-3"));
         Path held = Files.createDirectories(staging.resolve("add-w-4"));
         Files.setLastModifiedTime(held, old);
+        Path dead = Files.createDirectories(staging.resolve("add-v-" + UUID.randomUUID()));
+        Files.writeString(dead.resolve("model.safetensors"), "half written by a process killed with -9");
+        Path deadLock = Files.writeString(dead.resolveSibling(dead.getFileName() + ".lock"), "");
+        Path lockOnly = Files.writeString(staging.resolve("add-u-" + UUID.randomUUID() + ".lock"), "");
         Process holder = new ProcessBuilder(javaExecutable(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp",
                 childClassPath(), RegistryWorkerMain.class.getName(), RegistryWorkerMain.HOLD_LOCK,
                 staging.resolve("add-w-4.lock").toString())
@@ -328,7 +342,10 @@ class ModelRegistryTest {
             assertFalse(Files.exists(stale));
             assertFalse(Files.exists(staging.resolve("add-x-1.lock")));
             assertFalse(Files.exists(trash));
-            assertTrue(Files.exists(fresh));
+            assertTrue(Files.exists(fresh), "a new directory without a lock file may be about to get one");
+            assertFalse(Files.exists(dead), "a dead process's staging is swept at once, not after an hour");
+            assertFalse(Files.exists(deadLock));
+            assertFalse(Files.exists(lockOnly));
             assertTrue(Files.exists(held), "a staging directory whose lock another process holds is in use");
             assertTrue(Files.exists(staging.resolve("add-w-4.lock")));
         } finally {

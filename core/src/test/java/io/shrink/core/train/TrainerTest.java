@@ -21,6 +21,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -247,5 +248,113 @@ class TrainerTest {
         assertEquals("last", last.kept());
         assertTrue(TrainOptions.keepLast("LAST") && !TrainOptions.keepLast("best"));
         assertThrows(io.shrink.core.ShrinkException.class, () -> TrainOptions.keepLast("first"));
+    }
+
+    /** Replaces value {@code index} of tensor {@code name} in a safetensors file. */
+    private static void poke(Path file, String name, int index, float value) throws java.io.IOException {
+        Map<String, io.shrink.core.tensor.FloatTensor> t = new java.util.LinkedHashMap<>(Safetensors.read(file));
+        float[] data = t.get(name).data().clone();
+        data[index] = value;
+        t.put(name, new io.shrink.core.tensor.FloatTensor(name, t.get(name).shape(), data));
+        Safetensors.write(file, t.values(), Map.of());
+    }
+
+    /**
+     * A resume deletes the staging folder a checkpoint write killed before its rename left behind, and refuses a
+     * checkpoint whose weights or optimizer moments are not finite, naming the file and tensor.
+     */
+    @Test
+    void resumeSweepsStagingAndRefusesNonFiniteCheckpoints(@TempDir Path dir) throws Exception {
+        Map<String, Object> opts = Map.of("lr", 2e-3);
+        Path ckpt = dir.resolve(Trainer.CHECKPOINT);
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            try (Encoder enc = Encoder.load(model(), m)) {
+                assertTrue(new Trainer(options(2), opts, Progress.NONE).run(enc, new SyntheticTask(3), dir, false, 2).paused());
+            }
+            Path leftover = dir.resolve(".checkpoint-" + java.util.UUID.randomUUID());
+            Files.createDirectories(leftover);
+            Files.write(leftover.resolve("model.safetensors"), new byte[100]);
+            byte[] weights = Files.readAllBytes(ckpt.resolve("model.safetensors"));
+            byte[] moments = Files.readAllBytes(ckpt.resolve("optimizer.safetensors"));
+
+            poke(ckpt.resolve("model.safetensors"), "classifier.weight", 3, Float.NaN);
+            try (Encoder enc = Encoder.load(model(), m)) {
+                io.shrink.core.ShrinkException e = assertThrows(io.shrink.core.ShrinkException.class,
+                        () -> new Trainer(options(2), opts, Progress.NONE).run(enc, new SyntheticTask(3), dir, true, 1));
+                assertEquals(io.shrink.core.ShrinkException.Kind.MISSING_OR_CORRUPT, e.kind());
+                assertTrue(e.getMessage().contains("model.safetensors: tensor classifier.weight [2, 32] at index 3 is NaN"),
+                        e.getMessage());
+            }
+            assertFalse(Files.exists(leftover), "the staging folder of the killed write is gone");
+
+            Files.write(ckpt.resolve("model.safetensors"), weights);
+            poke(ckpt.resolve("model.safetensors"), "embeddings.LayerNorm.weight", 0, 1e30f);
+            try (Encoder enc = Encoder.load(model(), m)) {
+                io.shrink.core.ShrinkException e = assertThrows(io.shrink.core.ShrinkException.class,
+                        () -> new Trainer(options(2), opts, Progress.NONE).run(enc, new SyntheticTask(3), dir, true, 1));
+                assertTrue(e.getMessage().contains("embeddings.LayerNorm.weight [32] at index 0 is 1.0E30, beyond the bound "
+                        + "|x| <= 10000"), e.getMessage());
+            }
+
+            Files.write(ckpt.resolve("model.safetensors"), weights);
+            String moment = Safetensors.read(ckpt.resolve("optimizer.safetensors")).keySet().iterator().next();
+            poke(ckpt.resolve("optimizer.safetensors"), moment, 0, Float.POSITIVE_INFINITY);
+            try (Encoder enc = Encoder.load(model(), m)) {
+                io.shrink.core.ShrinkException e = assertThrows(io.shrink.core.ShrinkException.class,
+                        () -> new Trainer(options(2), opts, Progress.NONE).run(enc, new SyntheticTask(3), dir, true, 1));
+                assertTrue(e.getMessage().contains("optimizer.safetensors: tensor " + moment) && e.getMessage().contains("is Infinity"),
+                        e.getMessage());
+            }
+
+            Files.write(ckpt.resolve("optimizer.safetensors"), moments);
+            try (Encoder enc = Encoder.load(model(), m)) {
+                assertTrue(new Trainer(options(2), opts, Progress.NONE).run(enc, new SyntheticTask(3), dir, true, 1).paused(),
+                        "the restored checkpoint resumes");
+            }
+        }
+    }
+
+    /** A loss that turns NaN at step 3: the error says the step, the non-finite term and that the weights were finite. */
+    @Test
+    void divergenceSaysWhereAndWhatWentNonFinite(@TempDir Path dir) {
+        SyntheticTask inner = new SyntheticTask(3);
+        int[] calls = {0};
+        Trainer.Task<List<Example>> task = new Trainer.Task<>() {
+            @Override
+            public List<List<Example>> batches(int epoch) {
+                return inner.batches(epoch);
+            }
+
+            @Override
+            public int size(List<Example> batch) {
+                return batch.size();
+            }
+
+            @Override
+            public NDArray loss(Encoder encoder, List<Example> batch, NDManager step) {
+                NDArray loss = inner.loss(encoder, batch, step);
+                return ++calls[0] == 7 ? loss.mul(step.full(new Shape(), Float.NaN)) : loss; // step 3's first micro-batch
+            }
+
+            @Override
+            public Trainer.Evaluation evaluate(Encoder encoder) {
+                return inner.evaluate(encoder);
+            }
+
+            @Override
+            public String lossTerms() {
+                return "non-finite: ce NaN; finite: hard 0.6931";
+            }
+        };
+        try (NDManager m = NDManager.newBaseManager("PyTorch"); Encoder enc = Encoder.load(model(), m)) {
+            io.shrink.core.ShrinkException e = assertThrows(io.shrink.core.ShrinkException.class,
+                    () -> new Trainer(options(2), Map.of(), Progress.NONE).run(enc, task, dir, false));
+            assertEquals(io.shrink.core.ShrinkException.Kind.FAILED, e.kind());
+            assertTrue(e.getMessage().startsWith("training diverged at step 3 of 12 (epoch 0, micro-batch 6): loss NaN "
+                    + "(non-finite: ce NaN; finite: hard 0.6931); the weights were finite; at learning rate"), e.getMessage());
+            assertTrue(e.getMessage().contains("try a lower --lr or --max-grad-norm; the last checkpoint is in "
+                    + dir.resolve(Trainer.CHECKPOINT)), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"));
+        }
     }
 }

@@ -14,12 +14,11 @@ import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.tokenize.TokenizerSpec;
+import io.shrink.core.tokenize.WordPieceTokenizer;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -219,10 +218,7 @@ public final class OnnxBertImporter {
 
     private static TokenizerSpec readVocabTxt(InputStream in, String label, boolean lowercase) throws IOException {
         List<String> tokens = new ArrayList<>();
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-            tokens.add(line.strip());
-        }
+        WordPieceTokenizer.decodeVocabulary(in.readAllBytes(), label).lines().forEach(line -> tokens.add(line.strip()));
         while (!tokens.isEmpty() && tokens.get(tokens.size() - 1).isEmpty()) {
             tokens.remove(tokens.size() - 1);
         }

@@ -1,0 +1,113 @@
+package io.shrink.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shrink.core.checkpoint.hf.HfLayout;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code shrink quantize} through the packaged CLI on a tiny classifier: each method stores a smaller model with its
+ * lineage and a quantize result; the int8 model predicts, is benchmarked on int8 kernels and exports to ONNX with
+ * int8 linears; bad input gives one-line errors with the documented exit codes and leaves the registry as it was.
+ */
+class QuantizeCliIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void quantizesPredictsBenchmarksAndExports() throws Exception {
+        Path reg = tmp.resolve("registry");
+        HfLayout.write(OnnxExportCliIT.tiny(7), tmp.resolve("hf"));
+        assertEquals(0, Shrink.run(reg, "models", "import", tmp.resolve("hf").toString(), "--id", "tiny").code());
+
+        Shrink.Run q = Shrink.run(reg, "quantize", "tiny", "--method", "dynamic-int8", "--id", "tiny-int8", "--json",
+                "--out", tmp.resolve("run-q").toString());
+        assertEquals(0, q.code(), q.toString());
+        JsonNode r = JSON.readTree(q.out());
+        assertEquals("quantize", r.get("command").asText());
+        assertEquals("dynamic-int8", r.at("/details/quantization/scheme").asText());
+        long before = r.at("/details/weightBytesBefore/layers").asLong();
+        long after = r.at("/details/weightBytesAfter/layers").asLong();
+        assertTrue(after < 0.35 * before, "int8 layers " + after + " of " + before);
+        assertTrue(r.at("/details/kernels/int8").asText().contains("linear_dynamic"), q.out());
+        assertTrue(Files.isRegularFile(tmp.resolve("run-q/result.json")));
+
+        Shrink.Run show = Shrink.run(reg, "models", "show", "tiny-int8", "--json");
+        JsonNode entry = JSON.readTree(show.out());
+        assertEquals("dynamic-int8", entry.at("/quantization/scheme").asText(), show.out());
+        assertEquals("quantize", entry.at("/producedBy/command").asText());
+        assertEquals("tiny", entry.get("parent").asText());
+
+        Shrink.Run p = Shrink.run(reg, "predict", "tiny-int8", "--json", "the cat sat on the mat .");
+        assertEquals(0, p.code(), p.toString());
+
+        Shrink.Run b = Shrink.run(reg, "benchmark", "tiny", "tiny-int8", "--batch", "2", "--seq", "8", "--duration",
+                "0.2", "--rounds", "1", "--json", "--out", tmp.resolve("run-b").toString());
+        assertEquals(0, b.code(), b.toString());
+        JsonNode models = JSON.readTree(b.out()).at("/details/models");
+        assertEquals("fp32", models.get(0).get("precision").asText());
+        assertEquals("int8", models.get(1).get("precision").asText());
+        assertTrue(JSON.readTree(b.out()).at("/details/precisionPeaks/int8").asDouble() > 0, b.out());
+
+        Shrink.Run e = Shrink.run(reg, "models", "export", "tiny-int8", tmp.resolve("onnx").toString(), "--format", "onnx");
+        assertEquals(0, e.code(), e.toString());
+        assertTrue(e.out().contains("int8"), e.out());
+
+        for (String method : new String[] {"weight-int8", "bf16"}) {
+            Shrink.Run m = Shrink.run(reg, "quantize", "tiny", "--method", method, "--out", tmp.resolve("run-" + method).toString());
+            assertEquals(0, m.code(), m.toString());
+        }
+        Shrink.Run g = Shrink.run(reg, "quantize", "tiny", "--method", "weight-int4", "--group-size", "16",
+                "--out", tmp.resolve("run-int4").toString());
+        assertEquals(0, g.code(), g.toString());
+        assertEquals(0, Shrink.run(reg, "predict", "tiny-bf16", "the mat").code());
+        assertEquals(0, Shrink.run(reg, "predict", "tiny-weight-int4", "the mat").code());
+    }
+
+    @Test
+    void badInputIsAOneLineErrorAndLeavesTheRegistryAsItWas() throws Exception {
+        Path reg = tmp.resolve("registry");
+        HfLayout.write(OnnxExportCliIT.tiny(3), tmp.resolve("hf"));
+        assertEquals(0, Shrink.run(reg, "models", "import", tmp.resolve("hf").toString(), "--id", "tiny").code());
+
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "int3"), "unknown compression method");
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "layers"), "not a quantisation method");
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "weight-int4", "--group-size", "5"), "does not divide");
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "weight-int4", "--group-size", "0"), "--group-size");
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "dynamic-int8", "--exclude", "self\\.query"),
+                "fused");
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "dynamic-int8", "--include", "("),
+                "not a regular expression");
+        expect(3, Shrink.run(reg, "quantize", "nosuch", "--method", "bf16"), "nosuch");
+        Shrink.Run list = Shrink.run(reg, "models", "list", "--json");
+        assertEquals(1, JSON.readTree(list.out()).size(), list.out());
+
+        assertEquals(0, Shrink.run(reg, "quantize", "tiny", "--method", "dynamic-int8", "--id", "q8").code());
+        expect(2, Shrink.run(reg, "quantize", "q8", "--method", "bf16"), "already stored in reduced precision");
+        // a truncated quantised checkpoint is a corrupt model
+        Path weights = reg.resolve("models/q8/weights.safetensors");
+        try (FileChannel ch = FileChannel.open(weights, StandardOpenOption.WRITE)) {
+            ch.truncate(Files.size(weights) - 100);
+        }
+        expect(3, Shrink.run(reg, "predict", "q8", "the mat"), "q8");
+    }
+
+    private static void expect(int code, Shrink.Run run, String text) {
+        assertEquals(code, run.code(), run.toString());
+        String err = run.err().strip();
+        assertFalse(err.contains("\n\tat "), "stack trace: " + err);
+        assertTrue(err.contains(text), "'" + text + "' not in: " + err);
+    }
+}
