@@ -101,7 +101,7 @@ class OnnxExportCliIT {
         assertEquals("mine", Files.readString(taken.resolve("keep.txt")));
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
         expect(2, Shrink.run(reg, "models", "export", "tiny", file.resolve("out").toString(), "--format", "onnx"),
-                "is a file, not a directory");
+                "is a file, not a folder");
         expect(3, Shrink.run(reg, "models", "export", "nothing-here", tmp.resolve("o").toString(), "--format", "onnx"),
                 "no model 'nothing-here'");
         expect(2, Shrink.run(reg, "models", "export", "tiny", tmp.resolve("o").toString(), "--format", "tflite"),
