@@ -350,9 +350,10 @@ function _picocli_shrink_finetune() {
 
   local commands=""
   local flag_opts="'--resume' '--head-tail' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--keep' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--registry'"
+  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--keep' '--precision' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--registry'"
   local TASK_option_args=("cola" "sst2" "mrpc" "stsb" "qqp" "mnli" "qnli" "rte" "wnli" "imdb" "squad") # --task values
   local WHICH_option_args=("best" "last") # --keep values
+  local P_option_args=("fp32" "bf16") # --precision values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -421,6 +422,11 @@ function _picocli_shrink_finetune() {
       COMPREPLY=( $( compReplyArray "${WHICH_option_args[@]}" ) )
       return $?
       ;;
+    '--precision')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${P_option_args[@]}" ) )
+      return $?
+      ;;
     '--bootstrap')
       return
       ;;
@@ -482,11 +488,12 @@ function _picocli_shrink_distill() {
 
   local commands=""
   local flag_opts="'--drop-token-types' '--ce-masked-only' '--resume' '--head-tail' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--task' '--corpus' '--max-documents' '--eval-chunks' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--student' '--layers' '--hidden' '--heads' '--ffn' '--init' '--alpha-ce' '--alpha-mlm' '--alpha-cos' '--cos-layers' '--alpha-mse' '--alpha-att' '--alpha-hard' '--temperature' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--keep' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--cache-dir' '--registry'"
+  local arg_opts="'--task' '--corpus' '--max-documents' '--eval-chunks' '--glue-dir' '--imdb-dir' '--squad-dir' '--id' '--student' '--layers' '--hidden' '--heads' '--ffn' '--init' '--alpha-ce' '--alpha-mlm' '--alpha-cos' '--cos-layers' '--alpha-mse' '--alpha-att' '--alpha-hard' '--temperature' '--epochs' '--batch-size' '--grad-accum' '--weight-decay' '--warmup' '--max-grad-norm' '--max-steps' '--seed' '--eval-every' '--checkpoint-every' '--log-every' '--keep' '--precision' '--bootstrap' '--run-dir' '--out' '--stop-after' '--lr' '--max-length' '--doc-stride' '--max-query-length' '--train-articles' '--eval-articles' '--max-train-examples' '--max-eval-examples' '--cache-dir' '--registry'"
   local TASK_option_args=("cola" "sst2" "mrpc" "stsb" "qqp" "mnli" "qnli" "rte" "wnli" "imdb" "squad" "general") # --task values
   local HOW_option_args=("truncate" "random") # --init values
   local LAYERS_option_args=("last" "mapped") # --cos-layers values
   local WHICH_option_args=("best" "last") # --keep values
+  local P_option_args=("fp32" "bf16") # --precision values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -611,6 +618,11 @@ function _picocli_shrink_distill() {
     '--keep')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHICH_option_args[@]}" ) )
+      return $?
+      ;;
+    '--precision')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${P_option_args[@]}" ) )
       return $?
       ;;
     '--bootstrap')
@@ -782,8 +794,9 @@ function _picocli_shrink_evaluate() {
 
   local commands=""
   local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-examples' '--max-length' '--bootstrap' '--seed' '--eval-articles' '--run-dir' '--out' '--registry'"
+  local arg_opts="'--task' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-examples' '--max-length' '--bootstrap' '--seed' '--precision' '--eval-articles' '--run-dir' '--out' '--registry'"
   local TASK_option_args=("glue" "cola" "sst2" "mrpc" "stsb" "qqp" "mnli" "qnli" "rte" "wnli" "imdb" "squad") # --task values
+  local P_option_args=("fp32" "bf16") # --precision values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -822,6 +835,11 @@ function _picocli_shrink_evaluate() {
       ;;
     '--seed')
       return
+      ;;
+    '--precision')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${P_option_args[@]}" ) )
+      return $?
       ;;
     '--eval-articles')
       return
@@ -911,8 +929,9 @@ function _picocli_shrink_benchmark() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--batch' '--seq' '--duration' '--iterations' '--warmup' '--rounds' '--threads' '--baseline' '--seed' '--compare' '--run-dir' '--out' '--registry'"
+  local flag_opts="'--train' '--reference' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--batch' '--seq' '--duration' '--iterations' '--warmup' '--rounds' '--threads' '--baseline' '--seed' '--compare' '--precision' '--run-dir' '--out' '--registry'"
+  local P_option_args=("fp32" "bf16") # --precision values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -948,6 +967,11 @@ function _picocli_shrink_benchmark() {
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--precision')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${P_option_args[@]}" ) )
       return $?
       ;;
     '--run-dir'|'--out')

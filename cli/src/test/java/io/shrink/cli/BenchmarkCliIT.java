@@ -79,6 +79,44 @@ class BenchmarkCliIT {
     }
 
     @Test
+    void trainBenchmarkTimesOptimizerStepsPerPrecisionInterleaved() throws Exception {
+        Path reg = tmp.resolve("registry");
+        importTiny(reg, "tiny-bert", "bert");
+        Path out = tmp.resolve("runs").resolve("train");
+        Shrink.Run run = Shrink.run(reg, "benchmark", "tiny-bert", "--train", "--precision", "fp32,bf16", "--reference",
+                "--batch", "4", "--seq", "8,16", "--iterations", "4", "--rounds", "2", "--warmup", "1", "--out",
+                out.toString(), "--json");
+        assertEquals(0, run.code(), run.toString());
+        JsonNode json = ModelsCliIT.JSON.readTree(run.out());
+        assertEquals("benchmark-train", json.get("command").asText());
+        JsonNode details = json.get("details");
+        assertEquals(2 * 3, details.get("cases").size(), "2 lengths x fp32, bf16 and the DJL-operations reference");
+        for (JsonNode c : details.get("cases")) {
+            assertEquals(4, c.get("stepSeconds").get("count").asInt(), c.toString());
+            assertTrue(c.get("phaseSeconds").get("backward").asDouble() > 0, c.toString());
+            assertTrue(c.get("gflops").asDouble() > 0 && c.get("peakFraction").asDouble() > 0, c.toString());
+            assertEquals(c.get("variant").asText().equals("fp32"), c.path("speedup").isNull(), c.toString());
+        }
+        assertTrue(details.get("matmulPeaks").get("bf16").asDouble() > 0);
+        assertTrue(json.get("metrics").has("tiny-bert.b4.s16.bf16.speedup"), json.get("metrics").toString());
+        assertTrue(Files.isRegularFile(out.resolve(Results.RESULT_FILE)));
+        ResultShape.assertMatchesGolden("benchmark-train", out.resolve(Results.RESULT_FILE));
+
+        Shrink.Run table = Shrink.run(reg, "benchmark", "tiny-bert", "--train", "--precision", "bf16", "--batch", "2",
+                "--seq", "8", "--iterations", "1", "--rounds", "1", "--warmup", "0", "--out", tmp.resolve("t2").toString());
+        assertEquals(0, table.code(), table.toString());
+        assertTrue(table.out().contains("FWD/BWD/OPT") && table.out().contains("bf16 ") && table.out().contains("matmul peaks"),
+                table.toString());
+        expect(2, Shrink.run(reg, "benchmark", "tiny-bert", "--train", "--precision", "int8", "--out", tmp.resolve("t3").toString()),
+                "--precision");
+        expect(2, Shrink.run(reg, "benchmark", "tiny-bert", "--reference", "--out", tmp.resolve("t4").toString()),
+                "--reference needs --train");
+        expect(2, Shrink.run(reg, "benchmark", "tiny-bert", "--train", "--baseline", "tiny-bert", "--out",
+                tmp.resolve("t5").toString()), "not --train");
+        assertFalse(Files.exists(tmp.resolve("t3")) || Files.exists(tmp.resolve("t4")) || Files.exists(tmp.resolve("t5")));
+    }
+
+    @Test
     void badInputGivesOneLineErrorsAndDocumentedExitCodes() throws Exception {
         Path reg = tmp.resolve("registry");
         importTiny(reg, "tiny", "bert");

@@ -66,12 +66,17 @@ final class ResultShape {
             Map.entry("details.taskScores", Keys.DATA),
             Map.entry("details.comparisons", Keys.DATA),
             Map.entry("details.models[].flopsPerSequence", Keys.DATA),
-            Map.entry("details.compare.ratios", Keys.DATA));
+            Map.entry("details.compare.ratios", Keys.DATA),
+            // measured only where the CPU has bf16 hardware; notes name what this CPU lacks (none on some)
+            Map.entry("details.precisionPeaks.bf16Gemms", Keys.OPAQUE),
+            Map.entry("details.precisionPeaks.notes", Keys.OPAQUE));
 
     /** Keys that some machines leave out (with the type they have where present): always rendered optional. */
     static final Map<String, String> MAY_BE_ABSENT = Map.of(
             // null, so absent, outside a git checkout
-            "provenance.gitCommit", "string");
+            "provenance.gitCommit", "string",
+            // the bf16 matmul peak, measured only where the CPU has bf16 hardware
+            "details.precisionPeaks.bf16", "number");
 
     static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
 

@@ -3,6 +3,9 @@ package io.shrink.commands;
 import io.shrink.core.bench.BenchmarkOptions;
 import io.shrink.core.bench.BenchmarkReport;
 import io.shrink.core.bench.BenchmarkService;
+import io.shrink.core.bench.TrainBenchmarkService;
+import io.shrink.core.results.RunResult;
+import io.shrink.core.model.ComputePrecision;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -11,6 +14,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** {@code shrink benchmark}: speed, memory and size of registry models, side by side. */
 @Command(name = "benchmark", mixinStandardHelpOptions = true, sortOptions = false,
@@ -20,11 +24,14 @@ import java.util.Locale;
                 "reports latency per forward pass (p50/p90/p99, mean, stdev), throughput, achieved GFLOP/s and the",
                 "fraction of this machine's matmul peak in the model's precision (fp32, int8, bf16; measured in the same run), parameters, FLOPs per",
                 "sequence, size on disk and resident memory. Several models are measured interleaved in rounds;",
-                "speed-ups to the baseline are per-round ratios (median and min-max). The result is saved as JSON."},
+                "speed-ups to the baseline are per-round ratios (median and min-max). The result is saved as JSON.",
+                "With --train it times optimizer steps instead (fused forward and backward, classification head, AdamW)",
+                "in each --precision, interleaved, with the share of each precision's matmul peak (result 'benchmark-train')."},
         footerHeading = "%nExamples:%n",
         footer = {"  shrink benchmark bert-base-uncased",
                 "  shrink benchmark bert-base-uncased my-6-layer --batch 1,32 --seq 128 --duration 30",
-                "  shrink benchmark my-6-layer --compare results/runs/<run-id>/result.json --json"})
+                "  shrink benchmark my-6-layer --compare results/runs/<run-id>/result.json --json",
+                "  shrink benchmark bert-base-uncased --train --precision fp32,bf16 --batch 32 --seq 64,128"})
 public final class BenchmarkCommand extends ContextCommand {
     @Parameters(paramLabel = "MODEL", arity = "1..*", description = "Model ids in the registry.") List<String> models;
 
@@ -62,6 +69,16 @@ public final class BenchmarkCommand extends ContextCommand {
     @Option(names = "--compare", paramLabel = "RESULT.json",
             description = "An earlier benchmark result: flags a different machine or stack, prints throughput ratios.") Path compare;
 
+    @Option(names = "--train", description = "Time training steps (seconds per optimizer step) instead of forward passes.")
+    boolean train;
+
+    @Option(names = "--precision", paramLabel = "P", split = ",", defaultValue = "fp32,bf16",
+            description = "With --train: the precisions to time, interleaved (${COMPLETION-CANDIDATES}) (default: ${DEFAULT-VALUE}).")
+    List<ComputePrecision> precisions;
+
+    @Option(names = "--reference", description = "With --train: also time the encoder's unfused DJL-operations path (fp32).")
+    boolean reference;
+
     @Mixin RunOutputOptions output;
 
     @Override
@@ -69,6 +86,22 @@ public final class BenchmarkCommand extends ContextCommand {
         Output o = context.output();
         BenchmarkOptions options = new BenchmarkOptions(models, baseline, batches, seqs, warmup, duration, iterations,
                 rounds, threads, seed.seed, compare);
+        if (train) {
+            if (compare != null || baseline != null) {
+                throw context.usage("--compare and --baseline are for forward-pass benchmarks, not --train");
+            }
+            TrainBenchmarkService.Report report = new TrainBenchmarkService(context.models()).run(options, precisions,
+                    reference, output.dir(), o::progress);
+            if (output.json()) {
+                o.json(report.result());
+            } else {
+                printTrain(o, report);
+            }
+            return 0;
+        }
+        if (reference) {
+            throw context.usage("--reference needs --train");
+        }
         BenchmarkReport r = new BenchmarkService(context.models()).run(options, output.dir(), o::progress);
         if (output.json()) {
             o.json(r.result());
@@ -76,6 +109,29 @@ public final class BenchmarkCommand extends ContextCommand {
             print(o, r);
         }
         return 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    static void printTrain(Output o, TrainBenchmarkService.Report report) {
+        RunResult r = report.result();
+        o.println(String.format(Locale.ROOT, "%-24s %5s %5s %-13s %10s %10s %10s %17s %8s %8s %6s  %s", "MODEL", "BATCH", "SEQ",
+                "VARIANT", "S/STEP P50", "MEAN", "MIN", "FWD/BWD/OPT", "EX/S", "GFLOP/S", "PEAK", "VS FP32 (median [min-max])"));
+        for (TrainBenchmarkService.Case c : (List<TrainBenchmarkService.Case>) r.details().get("cases")) {
+            o.println(String.format(Locale.ROOT, "%-24s %5d %5d %-13s %10.3f %10.3f %10.3f %17s %8.2f %8.1f %5.0f%%  %s", c.model(),
+                    c.batch(), c.seq(), c.variant(), c.stepSeconds().p50(), c.stepSeconds().mean(), c.stepSeconds().min(),
+                    String.format(Locale.ROOT, "%.2f/%.2f/%.2f", c.phaseSeconds().get("forward"),
+                            c.phaseSeconds().get("backward"), c.phaseSeconds().get("optimizer")),
+                    c.examplesPerSec(), c.gflops(), 100 * c.peakFraction(), c.speedup() == null ? "-"
+                            : String.format(Locale.ROOT, "x%.2f [%.2f-%.2f]", c.speedup().median(), c.speedup().min(),
+                            c.speedup().max())));
+        }
+        Map<String, Double> peaks = (Map<String, Double>) r.details().get("matmulPeaks");
+        o.println(String.format(Locale.ROOT, "matmul peaks: fp32 %.1f GFLOP/s, bf16 %.1f GFLOP/s; peak resident memory %s",
+                peaks.get("fp32"), peaks.get("bf16"), Formats.bytes(r.detailNumber("peakRssBytes").longValue())));
+        o.println("  bf16: " + r.details().get("bf16"));
+        o.println("machine: " + r.provenance().hardware().cpuModel() + ", " + r.provenance().hardware().logicalCpus()
+                + " CPUs, " + String.join(" ", r.provenance().hardware().isaFlags()));
+        o.println("result: " + report.file());
     }
 
     static void print(Output o, BenchmarkReport r) {

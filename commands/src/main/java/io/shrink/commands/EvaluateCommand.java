@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
                 "Writes result.json and predictions.jsonl (one line per example) to the run directory."},
         footerHeading = "%nExamples:%n",
         footer = {"  shrink evaluate all-minilm-l6-v2-sst2 --task sst2 --glue-dir ../shared/data/glue",
-                "  shrink evaluate bert-base-uncased --task glue --glue-dir ../shared/data/glue"})
+                "  shrink evaluate bert-base-uncased --task glue --glue-dir ../shared/data/glue",
+                "  shrink evaluate my-sst2 --task sst2 --precision bf16   # then shrink compare against the fp32 run"})
 public final class EvaluateCommand extends ContextCommand {
     @Mixin ModelParameter model;
 
@@ -35,6 +36,7 @@ public final class EvaluateCommand extends ContextCommand {
     @Mixin MaxLengthOption maxLength;
     @Mixin BootstrapOption bootstrap;
     @Mixin SeedOption seed;
+    @Mixin PrecisionOption precision;
     @Mixin EvalArticlesOption evalArticles;
     @Mixin RunOutputOptions output;
 
@@ -42,7 +44,7 @@ public final class EvaluateCommand extends ContextCommand {
     Integer execute() {
         EvaluateRequest request = new EvaluateRequest(model.id, task,
                 new DataOptions(data.forTask(task), 0, maxExamples, null, evalArticles.articles), maxLength.maxLength,
-                bootstrap.bootstrap, seed.seed, output.dir());
+                bootstrap.bootstrap, seed.seed, precision.precision, output.dir());
         RunResult r = new EvaluateService(context.models()).run(request, context.progress());
         Output o = context.output();
         if (output.json()) {

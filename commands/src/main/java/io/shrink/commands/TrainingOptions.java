@@ -44,6 +44,8 @@ public final class TrainingOptions {
             description = "Weights that land in the registry (${COMPLETION-CANDIDATES}): best, those of the best evaluation; last, the end of training (Hugging Face Trainer's default; no choice made on the dev set) (default: ${DEFAULT-VALUE}).")
     Keep keep;
 
+    @Mixin PrecisionOption precision;
+
     @Mixin BootstrapOption bootstrap;
     @Mixin RunDirOption runDir;
     @Option(names = "--resume", description = "Continue the interrupted run in --run-dir.") boolean resume;
@@ -77,6 +79,6 @@ public final class TrainingOptions {
     /** The optimisation settings. */
     TrainOptions toOptions() {
         return new TrainOptions(lr, weightDecay, warmup, epochs, maxSteps, batchSize, gradAccum, maxGradNorm,
-                seed.seed, evalEvery, checkpointEvery, logEvery, keep == Keep.LAST);
+                seed.seed, evalEvery, checkpointEvery, logEvery, keep == Keep.LAST, precision.precision);
     }
 }

@@ -80,4 +80,42 @@ public final class TinyModels {
     public static HeadConfig classifier(String pooling) {
         return new HeadConfig("classification", pooling, List.of("negative", "positive"));
     }
+
+    /**
+     * A padded batch of random ids for {@code c}: rows of the given real lengths (padded with id 0 to the longest),
+     * token type 1 on the second half of each row's real tokens, and the attention mask.
+     *
+     * @return ids, types and mask, each (rows, longest) int64 in {@code m}
+     */
+    public static ai.djl.ndarray.NDArray[] paddedBatch(ai.djl.ndarray.NDManager m, EncoderConfig c, long seed, int... lengths) {
+        int b = lengths.length;
+        int s = java.util.Arrays.stream(lengths).max().orElseThrow();
+        long[] ids = new long[b * s];
+        long[] types = new long[b * s];
+        long[] mask = new long[b * s];
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < s; j++) {
+                boolean real = j < lengths[i];
+                ids[i * s + j] = real ? 5 + r.nextInt(c.vocabSize() - 5) : 0;
+                types[i * s + j] = real && j > lengths[i] / 2 ? 1 : 0;
+                mask[i * s + j] = real ? 1 : 0;
+            }
+        }
+        ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(b, s);
+        return new ai.djl.ndarray.NDArray[] {m.create(ids, shape), m.create(types, shape), m.create(mask, shape)};
+    }
+
+    /**
+     * One config of each encoder shape the fast paths must run: BERT, DistilBERT, ALBERT-style (factorised, shared),
+     * a pruned BERT (a layer without heads, a layer without FFN) and a relu DistilBERT with per-layer widths.
+     */
+    public static java.util.List<EncoderConfig> everyShape() {
+        EncoderConfig pruned = bert().withLayers(java.util.List.of(2, 0), java.util.List.of(0, 40));
+        EncoderConfig relu = distilbert().withLayers(java.util.List.of(4, 3), java.util.List.of(64, 16));
+        relu = new EncoderConfig(relu.family(), relu.vocabSize(), relu.hiddenSize(), relu.numLayers(), relu.numHeads(),
+                relu.headSize(), relu.intermediateSize(), relu.maxPositions(), relu.typeVocabSize(),
+                relu.embeddingSize(), false, relu.layerHeads(), relu.layerFfn(), "relu", 1e-5, 0.1, 0.1, 0);
+        return java.util.List.of(bert(), distilbert(), albert(), pruned, relu);
+    }
 }

@@ -60,21 +60,8 @@ public final class BenchmarkService {
         o.validate();
         Instant started = Instant.now();
         JsonNode earlier = o.compare() == null ? null : readEarlier(o.compare());
-        List<RegistryEntry> entries = new ArrayList<>();
-        for (String id : o.models()) {
-            RegistryEntry e = models.show(id);
-            int longest = o.seqs().stream().mapToInt(Integer::intValue).max().orElseThrow();
-            if (longest > e.config().maxPositions()) {
-                throw ShrinkException.outOfRange("--seq", "between 1 and " + e.config().maxPositions() + " (model '" + id
-                        + "' has " + e.config().maxPositions() + " positions)", longest);
-            }
-            entries.add(e);
-        }
-        Engine.getEngine("PyTorch");
-        if (o.threads() != null) {
-            JniUtils.setNumThreads(o.threads());
-        }
-        int threads = JniUtils.getNumThreads();
+        List<RegistryEntry> entries = entries(models, o);
+        int threads = startEngine(o);
         Map<String, Double> phases = new TreeMap<>();
         List<BenchmarkReport.ModelInfo> infos = new ArrayList<>();
         List<BenchmarkReport.Case> cases = new ArrayList<>();
@@ -168,6 +155,30 @@ public final class BenchmarkService {
                 details, prov);
         Path file = Results.write(result, runDir != null ? runDir : Results.defaultRunsDir().resolve(runId));
         return new BenchmarkReport(result, file, infos, cases, peak, threads, comparison);
+    }
+
+    /** The models' registry entries; a usage error when a sequence length exceeds a model's positions. */
+    static List<RegistryEntry> entries(ModelService models, BenchmarkOptions o) {
+        List<RegistryEntry> entries = new ArrayList<>();
+        int longest = o.seqs().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        for (String id : o.models()) {
+            RegistryEntry e = models.show(id);
+            if (longest > e.config().maxPositions()) {
+                throw ShrinkException.outOfRange("--seq", "between 1 and " + e.config().maxPositions() + " (model '" + id
+                        + "' has " + e.config().maxPositions() + " positions)", longest);
+            }
+            entries.add(e);
+        }
+        return entries;
+    }
+
+    /** Starts PyTorch with {@code --threads} intra-op threads if given; returns the threads in force. */
+    static int startEngine(BenchmarkOptions o) {
+        Engine.getEngine("PyTorch");
+        if (o.threads() != null) {
+            JniUtils.setNumThreads(o.threads());
+        }
+        return JniUtils.getNumThreads();
     }
 
     /** Timed forward passes of one model at one shape, by round. */
@@ -273,7 +284,7 @@ public final class BenchmarkService {
         return out;
     }
 
-    private static double mean(double[] x) {
+    static double mean(double[] x) {
         double s = 0;
         for (double v : x) {
             s += v;

@@ -37,7 +37,9 @@ import io.shrink.core.task.Tasks;
 import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.tokenize.WordPieceTokenizer;
 import io.shrink.core.train.Progress;
+import io.shrink.core.train.FusedStack;
 import io.shrink.core.train.Trainer;
+import io.shrink.core.model.ComputePrecision;
 import io.shrink.core.util.Json;
 
 import java.io.IOException;
@@ -130,6 +132,9 @@ public final class DistillService {
         Map<String, Object> details = new TreeMap<>();
         try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
              Encoder teacherEncoder = Encoder.load(teacher, manager)) {
+            // the teacher runs in the run's precision too: its pass over the training data and its hidden states
+            teacherEncoder.useStack(FusedStack.of(teacherEncoder, r.train().precision()));
+            teacherEncoder.runLinearsIn(r.train().precision().linears());
             Prepared job;
             if (general) {
                 job = prepareGeneral(r, tok, maxLength, w, teacherEncoder, student, details);
@@ -191,6 +196,7 @@ public final class DistillService {
             details.put("student", student.description());
             details.put("losses", Json.MAPPER.convertValue(w, Map.class));
             details.put("kept", r.train().kept());
+            details.put("precision", r.train().precision().label());
             details.put("bestStep", outcome.state().bestStep());
             details.put("steps", outcome.state().step());
             details.put("evaluations", outcome.state().evaluations());
@@ -311,7 +317,9 @@ public final class DistillService {
                                      java.util.function.Supplier<float[][]> compute) {
         TeacherCache cache = new TeacherCache(r.cacheDir() != null ? r.cacheDir()
                 : models.registry().home().resolve("cache").resolve("teacher"));
-        TeacherCache.Key key = new TeacherCache.Key(teacherKey(teacherEntry), TeacherCache.dataHash(seqs), temperature, kind);
+        // a bf16 teacher pass gives other outputs than a float32 one: its own entry (float32 entries keep their names)
+        String keyKind = r.train().precision() == ComputePrecision.FP32 ? kind : kind + "@" + r.train().precision();
+        TeacherCache.Key key = new TeacherCache.Key(teacherKey(teacherEntry), TeacherCache.dataHash(seqs), temperature, keyKind);
         TeacherCache.Lookup lookup = cache.getOrCompute(key, seqs.size(), () -> {
             progress.message("computing the teacher's outputs on " + seqs.size() + " training inputs (cached for later runs)");
             return compute.get();

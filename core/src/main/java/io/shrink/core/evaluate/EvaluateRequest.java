@@ -1,5 +1,6 @@
 package io.shrink.core.evaluate;
 
+import io.shrink.core.model.ComputePrecision;
 import io.shrink.core.task.DataOptions;
 
 import java.nio.file.Path;
@@ -13,8 +14,16 @@ import java.nio.file.Path;
  * @param maxLength longest input in tokens (0 = what the model was fine-tuned with, else the task's default)
  * @param bootstrap resamples for the 95% intervals (0 = none)
  * @param seed      seed of the sample and the bootstrap
+ * @param precision what the encoder computes in (null: fp32); bf16 scores are stored in the registry under
+ *                  {@code TASK@bf16}, so they never replace the float32 ones
  * @param outDir    where result.json and predictions.jsonl go (null: a new run directory)
  */
 public record EvaluateRequest(String model, String task, DataOptions data, int maxLength, int bootstrap, long seed,
-                              Path outDir) {
+                              ComputePrecision precision, Path outDir) {
+    /** Float32 when no precision is given. */
+    public EvaluateRequest {
+        if (precision == null) {
+            precision = ComputePrecision.FP32;
+        }
+    }
 }

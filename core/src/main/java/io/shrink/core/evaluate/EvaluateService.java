@@ -7,6 +7,7 @@ import io.shrink.core.data.DataDirs;
 import io.shrink.core.eval.Bootstrap;
 import io.shrink.core.eval.GlueScore;
 import io.shrink.core.model.Checkpoint;
+import io.shrink.core.model.ComputePrecision;
 import io.shrink.core.model.Encoder;
 import io.shrink.core.models.ModelService;
 import io.shrink.core.registry.RegistryEntry;
@@ -89,6 +90,7 @@ public final class EvaluateService {
                         + data.describeEvaluation(tok, features) + ")");
                 TaskScores o;
                 try (Encoder encoder = Encoder.load(ckpt, manager)) {
+                    encoder.runLinearsIn(r.precision().linears());
                     o = data.score(encoder, tok, features, r.bootstrap(), r.seed(), null);
                 }
                 String prefix = suite ? task.name() + "/" : "";
@@ -109,7 +111,8 @@ public final class EvaluateService {
                 Map<String, Object> recorded = new TreeMap<>();
                 o.metrics().forEach((k, m) -> recorded.put(k, m.value()));
                 recorded.put("score", o.score());
-                models.registry().updateMetrics(e.id(), task.name(), recorded);
+                models.registry().updateMetrics(e.id(), task.name()
+                        + (r.precision() == ComputePrecision.FP32 ? "" : "@" + r.precision()), recorded);
             }
         }
         if (refs.isEmpty()) {
@@ -128,6 +131,7 @@ public final class EvaluateService {
         }
         details.put("bootstrapResamples", r.bootstrap());
         details.put("maxExamples", r.data().maxEvalExamples());
+        details.put("precision", r.precision().label());
         Map<String, Object> options = new TreeMap<>(taskOptions);
         options.put("model", r.model());
         options.put("task", r.task());
@@ -135,6 +139,7 @@ public final class EvaluateService {
         options.put("maxLength", suite ? maxLengths : maxLengths.values().iterator().next());
         options.put("headTail", suite ? headTails : headTails.values().iterator().next());
         options.put("bootstrap", r.bootstrap());
+        options.put("precision", r.precision().label());
         return write(r, label, refs, metrics, details, options, files, rows, started, t0);
     }
 

@@ -113,6 +113,7 @@ public final class FineTuneService {
             details.put("outputModel", stored.id());
             details.put("score", finalEval.score());
             details.put("kept", r.train().kept());
+            details.put("precision", r.train().precision().label());
             details.put("bestStep", outcome.state().bestStep());
             details.put("steps", outcome.state().step());
             details.put("evaluations", outcome.state().evaluations());

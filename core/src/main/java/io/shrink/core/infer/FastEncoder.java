@@ -116,7 +116,7 @@ public final class FastEncoder implements AutoCloseable {
         }
         Map<String, DType> types = new LinkedHashMap<>();
         ckpt.stored().forEach((name, t) -> types.put(name, t.dtype()));
-        return build(ckpt.config(), params, Plan.of(ckpt.config(), ckpt.quantization(), types, kernels), m, true);
+        return build(ckpt.config(), params, Plan.of(ckpt.config(), ckpt.quantization(), types, kernels, Precision.FP32), m, true);
     }
 
     /**
@@ -124,17 +124,18 @@ public final class FastEncoder implements AutoCloseable {
      * in float32. The arrays are shared, except the fused query-key-value matrices, which are copies taken now.
      */
     public static FastEncoder of(EncoderConfig config, Map<String, NDArray> params, NDManager parent) {
-        return build(config, params, Plan.of(config, null, Map.of(), Kernels.thisCpu()), parent.newSubManager(), false);
+        return build(config, params, Plan.of(config, null, Map.of(), Kernels.thisCpu(), Precision.FP32), parent.newSubManager(), false);
     }
 
     /**
      * Builds on an encoder's arrays, running its linear layers as its {@link Encoder#quantization()} says (int8,
-     * bf16, or float32 when it has none). The float32 arrays are shared as in {@link #of(EncoderConfig, Map, NDManager)};
+     * bf16), and the others in {@link Encoder#linearsIn()} (float32 unless a bf16 run asked for bf16). The float32 arrays are shared as in {@link #of(EncoderConfig, Map, NDManager)};
      * int8 and bf16 copies of the quantised ones are made now.
      */
     public static FastEncoder of(Encoder encoder, NDManager parent) {
         return build(encoder.config(), encoder.parameters(),
-                Plan.of(encoder.config(), encoder.quantization(), encoder.storedTypes(), Kernels.thisCpu()), parent.newSubManager(), false);
+                Plan.of(encoder.config(), encoder.quantization(), encoder.storedTypes(), Kernels.thisCpu(), encoder.linearsIn()),
+                parent.newSubManager(), false);
     }
 
     /**
@@ -145,14 +146,15 @@ public final class FastEncoder implements AutoCloseable {
      * @param kernels   the int8 and bf16 kernels of this CPU
      */
     record Plan(List<Precision[]> layers, Kernels kernels) {
-        static Plan of(EncoderConfig c, Quantization q, Map<String, DType> types, Kernels kernels) {
+        /** The plan of stored types under {@code q}; linears it leaves in float32 run in {@code rest} (FP32 or BF16). */
+        static Plan of(EncoderConfig c, Quantization q, Map<String, DType> types, Kernels kernels, Precision rest) {
             List<Precision[]> layers = new ArrayList<>();
             for (int i = 0; i < c.storedLayers(); i++) {
                 boolean heads = c.headsOf(i) > 0;
                 boolean ffn = c.ffnOf(i) > 0;
-                Precision qkv = Quantization.linear(q, types.get(query(i) + ".weight"));
+                Precision qkv = or(Quantization.linear(q, types.get(query(i) + ".weight")), rest);
                 for (String other : List.of(key(i), value(i))) {
-                    Precision p = Quantization.linear(q, types.get(other + ".weight"));
+                    Precision p = or(Quantization.linear(q, types.get(other + ".weight")), rest);
                     if (heads && p != qkv) {
                         throw ShrinkException.corrupt("layer " + i + ": query runs in " + qkv + " but " + other
                                 + " in " + p + "; the fused projection needs one precision");
@@ -160,11 +162,15 @@ public final class FastEncoder implements AutoCloseable {
                 }
                 layers.add(new Precision[] {
                         heads ? qkv : Precision.FP32,
-                        heads ? Quantization.linear(q, types.get(attnOut(i) + ".weight")) : Precision.FP32,
-                        ffn ? Quantization.linear(q, types.get(ffnIn(i) + ".weight")) : Precision.FP32,
-                        ffn ? Quantization.linear(q, types.get(ffnOut(i) + ".weight")) : Precision.FP32});
+                        heads ? or(Quantization.linear(q, types.get(attnOut(i) + ".weight")), rest) : Precision.FP32,
+                        ffn ? or(Quantization.linear(q, types.get(ffnIn(i) + ".weight")), rest) : Precision.FP32,
+                        ffn ? or(Quantization.linear(q, types.get(ffnOut(i) + ".weight")), rest) : Precision.FP32});
             }
             return new Plan(layers, kernels);
+        }
+
+        private static Precision or(Precision p, Precision rest) {
+            return p == Precision.FP32 ? rest : p;
         }
 
         /** Whether any linear runs in {@code p}. */
@@ -194,13 +200,7 @@ public final class FastEncoder implements AutoCloseable {
                                      boolean owned) {
         config.validate();
         List<NDArray> list = new ArrayList<>();
-        list.add(params.get(WORD_EMB));
-        list.add(params.get(POS_EMB));
-        list.add(config.typeVocabSize() > 0 ? params.get(TYPE_EMB) : params.get(POS_EMB));
-        list.add(params.get(EMB_LN + ".weight"));
-        list.add(params.get(EMB_LN + ".bias"));
-        list.add(config.factorisedEmbeddings() ? params.get(EMB_PROJ + ".weight") : params.get(POS_EMB));
-        list.add(config.factorisedEmbeddings() ? params.get(EMB_PROJ + ".bias") : params.get(POS_EMB));
+        embeddingSlots(config).forEach(name -> list.add(params.get(name)));
         for (int i = 0; i < config.storedLayers(); i++) {
             NDArray qkvW = fuse(m, params.get(query(i) + ".weight"), params.get(key(i) + ".weight"),
                     params.get(value(i) + ".weight")); // (3 * heads * headSize, hidden)
@@ -373,7 +373,7 @@ public final class FastEncoder implements AutoCloseable {
 
     /** The TorchScript source for a config in float32 throughout. */
     static String source(EncoderConfig c) {
-        return source(c, Plan.of(c, null, Map.of(), Kernels.thisCpu()));
+        return source(c, Plan.of(c, null, Map.of(), Kernels.thisCpu(), Precision.FP32));
     }
 
     private static final String PACKED = "__torch__.torch.classes.quantized.LinearPackedParamsBase";

@@ -46,6 +46,18 @@ public final class CanonicalNames {
     private CanonicalNames() {
     }
 
+    /**
+     * The embedding parameters a fused TorchScript encoder takes as its first seven arguments: word, position and
+     * token-type tables, the embedding LayerNorm's weight and bias, the factorised projection's weight and bias.
+     * Slots a config does not have (no token types, no factorisation) repeat the position table as a placeholder,
+     * so the layers' arguments always start at index 7.
+     */
+    public static List<String> embeddingSlots(EncoderConfig c) {
+        return List.of(WORD_EMB, POS_EMB, c.typeVocabSize() > 0 ? TYPE_EMB : POS_EMB, EMB_LN + ".weight",
+                EMB_LN + ".bias", c.factorisedEmbeddings() ? EMB_PROJ + ".weight" : POS_EMB,
+                c.factorisedEmbeddings() ? EMB_PROJ + ".bias" : POS_EMB);
+    }
+
     /** Prefix of stored layer {@code n}, e.g. {@code encoder.layer.3.}. */
     public static String layer(int n) {
         return "encoder.layer." + n + ".";

@@ -38,6 +38,23 @@ public final class Encoder implements AutoCloseable {
     private final Map<String, NDArray> params;
     private final Quantization quantization;
     private final Map<String, DType> storedTypes;
+    private Stack stack;
+    private Quantization.Precision linears = Quantization.Precision.FP32;
+
+    /**
+     * Another implementation of the embeddings and transformer layers of {@link #forward} (the heads stay here),
+     * e.g. the fused TorchScript training path of {@code io.shrink.core.train.FusedStack}; it must compute what
+     * {@link Encoder#forward} computes, with gradients flowing to {@link #parameters()}.
+     */
+    public interface Stack extends AutoCloseable {
+        /** As {@link Encoder#forward(NDArray, NDArray, NDArray, boolean, boolean, boolean)}. */
+        Output forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training,
+                       boolean keepHidden, boolean keepAttention);
+
+        /** Releases what the stack holds (not the encoder's parameters). */
+        @Override
+        void close();
+    }
 
     private Encoder(EncoderConfig config, HeadConfig head, NDManager manager, Map<String, NDArray> params,
                     Quantization quantization, Map<String, DType> storedTypes) {
@@ -95,6 +112,34 @@ public final class Encoder implements AutoCloseable {
         return storedTypes;
     }
 
+    /**
+     * Runs {@link #forward} through {@code s} from now on (null: this class's DJL operations again), closing the
+     * stack used before.
+     */
+    public void useStack(Stack s) {
+        if (stack != null && stack != s) {
+            stack.close();
+        }
+        stack = s;
+    }
+
+    /**
+     * Makes the fast inference path built on this encoder ({@link io.shrink.core.infer.FastEncoder#of(Encoder,
+     * NDManager)}) run the linear layers that are not quantised in {@code p} (FP32 or BF16), e.g. the evaluations
+     * of a bf16 training run.
+     */
+    public void runLinearsIn(Quantization.Precision p) {
+        if (p == Quantization.Precision.INT8) {
+            throw new IllegalArgumentException("int8 needs quantised weights: use shrink quantize");
+        }
+        linears = p;
+    }
+
+    /** What the float32 linear layers run in on the fast inference path (FP32 unless {@link #runLinearsIn} said otherwise). */
+    public Quantization.Precision linearsIn() {
+        return linears;
+    }
+
     /** The parameter arrays by canonical name (live: training updates them in place). */
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(params);
@@ -140,6 +185,9 @@ public final class Encoder implements AutoCloseable {
      */
     public Output forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training,
                           boolean keepHidden, boolean keepAttention) {
+        if (stack != null) {
+            return stack.forward(inputIds, tokenTypeIds, attentionMask, training, keepHidden, keepAttention);
+        }
         NDManager m = inputIds.getManager();
         long seq = inputIds.getShape().get(1);
         if (seq > config.maxPositions()) {
@@ -316,6 +364,7 @@ public final class Encoder implements AutoCloseable {
 
     @Override
     public void close() {
+        useStack(null);
         manager.close();
     }
 }

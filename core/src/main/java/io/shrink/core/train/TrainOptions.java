@@ -1,5 +1,6 @@
 package io.shrink.core.train;
 
+import io.shrink.core.model.ComputePrecision;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.shrink.core.ShrinkException;
@@ -27,13 +28,30 @@ import java.util.List;
  * @param keepLast        keep the weights of the last evaluation (the end of training) rather than those of the
  *                        best one; Hugging Face Trainer's default (its {@code load_best_model_at_end=False}). Left
  *                        out of the JSON form when false, so checkpoints written before the option existed resume
+ * @param precision       what the forward and backward passes compute in ({@link ComputePrecision}); null means fp32.
+ *                        Recorded with the options, so a run resumes only in the precision it started in
  */
 @JsonPropertyOrder({"learningRate", "weightDecay", "warmupRatio", "epochs", "maxSteps", "batchSize",
-        "gradAccumulation", "maxGradNorm", "seed", "evalEvery", "checkpointEvery", "logEvery", "keepLast"})
+        "gradAccumulation", "maxGradNorm", "seed", "evalEvery", "checkpointEvery", "logEvery", "keepLast", "precision"})
 public record TrainOptions(double learningRate, double weightDecay, double warmupRatio, int epochs, int maxSteps,
                            int batchSize, int gradAccumulation, double maxGradNorm, long seed, int evalEvery,
                            int checkpointEvery, int logEvery,
-                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean keepLast) {
+                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean keepLast, ComputePrecision precision) {
+
+    /** Float32 when no precision is given. */
+    public TrainOptions {
+        if (precision == null) {
+            precision = ComputePrecision.FP32;
+        }
+    }
+
+    /** Settings training in float32. */
+    public TrainOptions(double learningRate, double weightDecay, double warmupRatio, int epochs, int maxSteps,
+                        int batchSize, int gradAccumulation, double maxGradNorm, long seed, int evalEvery,
+                        int checkpointEvery, int logEvery, boolean keepLast) {
+        this(learningRate, weightDecay, warmupRatio, epochs, maxSteps, batchSize, gradAccumulation, maxGradNorm, seed,
+                evalEvery, checkpointEvery, logEvery, keepLast, ComputePrecision.FP32);
+    }
 
     /** {@code --keep}: "best" or "last" (any case); anything else is a usage error. */
     public static boolean keepLast(String keep) {

@@ -1,5 +1,6 @@
 package io.shrink.core.train;
 
+import io.shrink.core.model.ComputePrecision;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -29,7 +30,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The training loop shared by fine-tuning and distillation: micro-batches with gradient accumulation,
+ * The training loop shared by fine-tuning and distillation: the encoder's forward and backward passes run fused
+ * inside libtorch ({@link FusedStack}) in the run's {@link ComputePrecision}, micro-batches with gradient accumulation,
  * global-norm clipping, AdamW with a linear schedule, evaluation every N steps or each epoch with
  * best-checkpoint selection (or the last, {@link TrainOptions#keepLast}), and resumable checkpoints (weights, optimizer moments, data position).
  *
@@ -144,6 +146,9 @@ public final class Trainer {
             TrainState state = resume ? restore(encoder, adam, runDir)
                     : new TrainState(0, 0, 0, Double.NaN, -1, new ArrayList<>(), optionMap);
             params.values().forEach(p -> p.setRequiresGradient(true));
+            // forward and backward inside libtorch, in the run's precision; evaluations on the fast path in it too
+            encoder.useStack(FusedStack.of(encoder, options.precision()));
+            encoder.runLinearsIn(options.precision().linears());
             progress.start("train", total);
             progress.update(state.step(), state.step() == 0 ? "starting" : "resuming");
             double lossEma = Double.NaN;
@@ -234,6 +239,8 @@ public final class Trainer {
         } catch (IOException e) {
             throw ShrinkException.failed("cannot write training checkpoint in " + runDir + ": " + e.getMessage(), e);
         } finally {
+            encoder.useStack(null);
+            encoder.runLinearsIn(io.shrink.core.model.Quantization.Precision.FP32);
             progress.close();
         }
     }

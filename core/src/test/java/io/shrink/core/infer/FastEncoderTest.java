@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,12 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The fast TorchScript forward pass against the functional encoder: same last hidden state within 1e-4. */
 class FastEncoderTest extends PyTorchManagerTest {
     static List<EncoderConfig> configs() {
-        EncoderConfig pruned = TinyModels.bert().withLayers(List.of(2, 0), List.of(0, 40));
-        EncoderConfig relu = TinyModels.distilbert().withLayers(List.of(4, 3), List.of(64, 16));
-        relu = new EncoderConfig(relu.family(), relu.vocabSize(), relu.hiddenSize(), relu.numLayers(), relu.numHeads(),
-                relu.headSize(), relu.intermediateSize(), relu.maxPositions(), relu.typeVocabSize(),
-                relu.embeddingSize(), false, relu.layerHeads(), relu.layerFfn(), "relu", 1e-5, 0.1, 0.1, 0);
-        return List.of(TinyModels.bert(), TinyModels.distilbert(), TinyModels.albert(), pruned, relu);
+        return TinyModels.everyShape();
     }
 
     @Test
@@ -44,22 +38,10 @@ class FastEncoderTest extends PyTorchManagerTest {
                  FastEncoder fast = FastEncoder.load(ckpt, step)) {
                 int b = 3;
                 int s = 11;
-                long[] ids = new long[b * s];
-                long[] types = new long[b * s];
-                long[] mask = new long[b * s];
-                Random r = new Random(1);
-                int[] lengths = {11, 7, 2};
-                for (int i = 0; i < b; i++) {
-                    for (int j = 0; j < s; j++) {
-                        boolean real = j < lengths[i];
-                        ids[i * s + j] = real ? 5 + r.nextInt(c.vocabSize() - 5) : 0;
-                        types[i * s + j] = real && j > lengths[i] / 2 ? 1 : 0;
-                        mask[i * s + j] = real ? 1 : 0;
-                    }
-                }
-                NDArray tIds = step.create(ids, new Shape(b, s));
-                NDArray tTypes = step.create(types, new Shape(b, s));
-                NDArray tMask = step.create(mask, new Shape(b, s));
+                NDArray[] in = TinyModels.paddedBatch(step, c, 1, 11, 7, 2); // ids, types, mask: (3, 11)
+                NDArray tIds = in[0];
+                NDArray tTypes = in[1];
+                NDArray tMask = in[2];
                 float[] expected = encoder.forward(tIds, tTypes, tMask, false, false).lastHidden().toFloatArray();
                 NDArray out = fast.forward(tIds, tTypes, tMask); // (b, s, hidden)
                 assertEquals(new Shape(b, s, c.hiddenSize()), out.getShape());

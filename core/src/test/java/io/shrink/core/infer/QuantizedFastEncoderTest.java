@@ -2,7 +2,6 @@ package io.shrink.core.infer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.shrink.core.PyTorchManagerTest;
 import io.shrink.core.TinyModels;
 import io.shrink.core.compress.CompressService;
@@ -18,7 +17,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,20 +58,9 @@ class QuantizedFastEncoderTest extends PyTorchManagerTest {
              FastEncoder fast = FastEncoder.load(q, step, kernels);
              Encoder shared = Encoder.load(q, step);
              FastEncoder viaEncoder = FastEncoder.of(shared, step)) {
-            int b = 3;
-            int s = 13;
-            long[] ids = new long[b * s];
-            long[] mask = new long[b * s];
-            Random r = new Random(2);
-            int[] lengths = {13, 8, 3};
-            for (int i = 0; i < b; i++) {
-                for (int j = 0; j < s; j++) {
-                    ids[i * s + j] = j < lengths[i] ? 5 + r.nextInt(c.vocabSize() - 5) : 0;
-                    mask[i * s + j] = j < lengths[i] ? 1 : 0;
-                }
-            }
-            NDArray tIds = step.create(ids, new Shape(b, s)); // (b, s)
-            NDArray tMask = step.create(mask, new Shape(b, s)); // (b, s)
+            NDArray[] in = TinyModels.paddedBatch(step, c, 2, 13, 8, 3); // ids, types, mask: (3, 13)
+            NDArray tIds = in[0];
+            NDArray tMask = in[2];
             float[] want = reference.forward(tIds, null, tMask, false, false).lastHidden().toFloatArray();
             float[] got = fast.forward(tIds, null, tMask).toFloatArray(); // (b, s, hidden)
             float[] alsoGot = viaEncoder.forward(tIds, null, tMask).toFloatArray();

@@ -1,5 +1,6 @@
 package io.shrink.core.train;
 
+import io.shrink.core.model.ComputePrecision;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -9,6 +10,8 @@ import io.shrink.core.tensor.FloatTensor;
 import io.shrink.core.checkpoint.Safetensors;
 import io.shrink.core.model.Encoder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -112,19 +115,24 @@ class TrainerTest {
     }
 
     static TrainOptions options(int checkpointEvery) {
-        return new TrainOptions(2e-3, 0.01, 0.1, 3, 0, 8, 2, 1.0, 7, 4, checkpointEvery, 1, false);
+        return options(checkpointEvery, ComputePrecision.FP32);
+    }
+
+    static TrainOptions options(int checkpointEvery, ComputePrecision precision) {
+        return new TrainOptions(2e-3, 0.01, 0.1, 3, 0, 8, 2, 1.0, 7, 4, checkpointEvery, 1, false, precision);
     }
 
     static Checkpoint model() {
         return TinyModels.model(TinyModels.bert(), TinyModels.classifier("pooler"), 5);
     }
 
-    @Test
-    void learnsTheSyntheticTask(@TempDir Path dir) {
+    @ParameterizedTest
+    @EnumSource(ComputePrecision.class)
+    void learnsTheSyntheticTask(ComputePrecision precision, @TempDir Path dir) {
         SyntheticTask task = new SyntheticTask(3);
         try (NDManager m = NDManager.newBaseManager("PyTorch"); Encoder enc = Encoder.load(model(), m)) {
             double before = task.evaluate(enc).main();
-            TrainOptions longer = new TrainOptions(1e-3, 0.01, 0.1, 20, 0, 8, 1, 1.0, 7, 0, 0, 10, false);
+            TrainOptions longer = new TrainOptions(1e-3, 0.01, 0.1, 20, 0, 8, 1, 1.0, 7, 0, 0, 10, false, precision);
             Trainer.Outcome out = new Trainer(longer, Map.of("lr", 1e-3), Progress.NONE).run(enc, task, dir, false);
             assertEquals(160, out.state().step(), "20 epochs x 8 batches");
             assertEquals(20, out.state().evaluations().size(), "one evaluation per epoch");
@@ -133,14 +141,15 @@ class TrainerTest {
         }
     }
 
-    @Test
-    void interruptedRunResumesToTheSameWeights(@TempDir Path dir) {
+    @ParameterizedTest
+    @EnumSource(ComputePrecision.class)
+    void interruptedRunResumesToTheSameWeights(ComputePrecision precision, @TempDir Path dir) {
         Map<String, Object> opts = Map.of("lr", 2e-3);
         Path straight = dir.resolve("straight");
         Path resumed = dir.resolve("resumed");
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             try (Encoder enc = Encoder.load(model(), m)) {
-                new Trainer(options(2), opts, Progress.NONE).run(enc, new SyntheticTask(3), straight, false);
+                new Trainer(options(2, precision), opts, Progress.NONE).run(enc, new SyntheticTask(3), straight, false);
             }
             Progress killer = new Progress() {
                 @Override
@@ -164,15 +173,15 @@ class TrainerTest {
             };
             try (Encoder enc = Encoder.load(model(), m)) {
                 assertThrows(IllegalStateException.class,
-                        () -> new Trainer(options(2), opts, killer).run(enc, new SyntheticTask(3), resumed, false));
+                        () -> new Trainer(options(2, precision), opts, killer).run(enc, new SyntheticTask(3), resumed, false));
             }
             try (Encoder enc = Encoder.load(model(), m)) {
-                Trainer.Outcome out = new Trainer(options(2), opts, Progress.NONE).run(enc, new SyntheticTask(3), resumed, true);
+                Trainer.Outcome out = new Trainer(options(2, precision), opts, Progress.NONE).run(enc, new SyntheticTask(3), resumed, true);
                 assertEquals(12, out.state().step());
             }
             try (Encoder enc = Encoder.load(model(), m)) {
                 assertThrows(io.shrink.core.ShrinkException.class, () ->
-                        new Trainer(options(2), Map.of("lr", 1e-3), Progress.NONE).run(enc, new SyntheticTask(3), resumed, true),
+                        new Trainer(options(2, precision), Map.of("lr", 1e-3), Progress.NONE).run(enc, new SyntheticTask(3), resumed, true),
                         "a resume with other options is refused");
             }
         }
@@ -184,6 +193,30 @@ class TrainerTest {
         }
         assertArrayEquals(Safetensors.read(straight.resolve(Trainer.BEST)).get("classifier.weight").data(),
                 Safetensors.read(resumed.resolve(Trainer.BEST)).get("classifier.weight").data(), 0f);
+    }
+
+    /** bf16 training follows float32 closely but not exactly: it really computes in bf16. */
+    @Test
+    void bf16TrainingStaysCloseToFloat32(@TempDir Path dir) {
+        Map<ComputePrecision, float[]> end = new java.util.EnumMap<>(ComputePrecision.class);
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            for (ComputePrecision p : ComputePrecision.values()) {
+                try (Encoder enc = Encoder.load(model(), m)) {
+                    new Trainer(options(0, p), Map.of(), Progress.NONE).run(enc, new SyntheticTask(3), dir.resolve(p.label()), false);
+                    end.put(p, enc.parameters().get("encoder.layer.0.intermediate.dense.weight").toFloatArray());
+                }
+            }
+        }
+        float[] a = end.get(ComputePrecision.FP32);
+        float[] b = end.get(ComputePrecision.BF16);
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff += (a[i] - b[i]) * (double) (a[i] - b[i]);
+            norm += a[i] * (double) a[i];
+        }
+        double rel = Math.sqrt(diff / norm);
+        assertTrue(rel > 0 && rel < 0.02, "bf16 vs fp32 weights after 12 steps: relative L2 " + rel);
     }
 
     /** The synthetic task with evaluations that score worse every time, so the best evaluation is the first. */
