@@ -161,6 +161,7 @@ function _complete_shrink() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} distill" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} compress" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} quantize" ];    then _picocli_shrink; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} prune" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} evaluate" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} compare" ];    then _picocli_shrink; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} benchmark" ];    then _picocli_shrink; return $?; fi
@@ -182,31 +183,33 @@ function _complete_shrink() {
   local cmds4=(distill)
   local cmds5=(compress)
   local cmds6=(quantize)
-  local cmds7=(evaluate)
-  local cmds8=(compare)
-  local cmds9=(benchmark)
-  local cmds10=(run)
-  local cmds11=(generate-completion)
-  local cmds12=(shell)
-  local cmds13=(models list)
-  local cmds14=(models show)
-  local cmds15=(models import)
-  local cmds16=(models export)
-  local cmds17=(models derive)
-  local cmds18=(models rm)
+  local cmds7=(prune)
+  local cmds8=(evaluate)
+  local cmds9=(compare)
+  local cmds10=(benchmark)
+  local cmds11=(run)
+  local cmds12=(generate-completion)
+  local cmds13=(shell)
+  local cmds14=(models list)
+  local cmds15=(models show)
+  local cmds16=(models import)
+  local cmds17=(models export)
+  local cmds18=(models derive)
+  local cmds19=(models rm)
 
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_shrink_models_rm; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_shrink_models_derive; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_shrink_models_export; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_shrink_models_import; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_show; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_models_list; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_shell; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_run; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_benchmark; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_compare; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_evaluate; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_shrink_models_rm; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_shrink_models_derive; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_shrink_models_export; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_shrink_models_import; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_shrink_models_show; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_shrink_models_list; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_shrink_shell; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_shrink_generatecompletion; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_shrink_run; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_shrink_benchmark; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_shrink_compare; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_shrink_evaluate; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_shrink_prune; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_shrink_quantize; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_shrink_compress; return $?; fi
   if CompWordsContainsArray "${cmds4[@]}"; then _picocli_shrink_distill; return $?; fi
@@ -225,7 +228,7 @@ function _picocli_shrink() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="quickstart models predict fine-tune distill compress quantize evaluate compare benchmark run generate-completion shell"
+  local commands="quickstart models predict fine-tune distill compress quantize prune evaluate compare benchmark run generate-completion shell"
   local flag_opts="'-v' '--verbose' '-q' '--quiet' '-h' '--help' '-V' '--version'"
   local arg_opts="'--registry'"
 
@@ -758,6 +761,93 @@ function _picocli_shrink_quantize() {
       return
       ;;
     '--exclude')
+      return
+      ;;
+    '--seed')
+      return
+      ;;
+    '--run-dir'|'--out')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--registry')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `prune` subcommand.
+function _picocli_shrink_prune() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
+  local arg_opts="'--task' '--heads' '--ffn' '--criterion' '--batches' '--batch-size' '--id' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-length' '--seed' '--run-dir' '--out' '--registry'"
+  local TASK_option_args=("cola" "sst2" "mrpc" "stsb" "qqp" "mnli" "qnli" "rte" "wnli" "imdb" "squad") # --task values
+  local C_option_args=("importance" "magnitude") # --criterion values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--task')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${TASK_option_args[@]}" ) )
+      return $?
+      ;;
+    '--heads')
+      return
+      ;;
+    '--ffn')
+      return
+      ;;
+    '--criterion')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${C_option_args[@]}" ) )
+      return $?
+      ;;
+    '--batches')
+      return
+      ;;
+    '--batch-size')
+      return
+      ;;
+    '--id')
+      return
+      ;;
+    '--glue-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--imdb-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--squad-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--max-length')
       return
       ;;
     '--seed')

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** fine-tune and evaluate through the packaged CLI on a tiny model and a small SST-2-format data set. */
@@ -132,6 +133,55 @@ class FineTuneCliIT {
         ResultShape.assertMatchesGolden("evaluate-glue", tmp.resolve("glue-eval/result.json"));
         ResultShape.assertMatchesGolden("compare", tmp.resolve("compare/result.json"));
         ResultShape.assertMatchesGolden("compare-groups", tmp.resolve("compare-groups/result.json"));
+    }
+
+    /**
+     * bf16 mixed precision through the CLI: recorded in the result and the checkpoint, a paused bf16 run refuses to
+     * resume in fp32 and resumes in bf16 to the model of an uninterrupted bf16 run, which differs from the fp32 one;
+     * evaluate --precision bf16 stores its scores apart from the fp32 ones.
+     */
+    @Test
+    void bf16TrainingIsRecordedAndResumesOnlyInBf16() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path glue = glue(tmp);
+        Path hf = ModelsCliIT.tinyHf(tmp.resolve("tiny-hf"), "bert", HeadConfig.mlm());
+        assertEquals(0, Shrink.run(reg, "models", "import", hf.toString(), "--id", "tiny").code());
+        String[] common = {"fine-tune", "tiny", "--task", "sst2", "--glue-dir", glue.toString(), "--epochs", "1",
+                "--batch-size", "8", "--lr", "1e-3", "--checkpoint-every", "1", "--bootstrap", "0", "--max-length", "32"};
+        Shrink.Run fp32 = Shrink.run(reg, concat(common, "--id", "t32", "--run-dir", tmp.resolve("f").toString(), "--json"));
+        Shrink.Run bf16 = Shrink.run(reg, concat(common, "--id", "t16", "--precision", "bf16", "--run-dir",
+                tmp.resolve("s").toString(), "--json"));
+        assertEquals(0, fp32.code(), fp32.toString());
+        assertEquals(0, bf16.code(), bf16.toString());
+        JsonNode a = JSON.readTree(fp32.out());
+        JsonNode b = JSON.readTree(bf16.out());
+        assertEquals("fp32", a.get("details").get("precision").asText());
+        assertEquals("bf16", b.get("details").get("precision").asText());
+        assertEquals("bf16", b.get("provenance").get("options").get("train").get("precision").asText());
+        assertNotEquals(a.get("models").get(0).get("contentSha256").asText(), b.get("models").get(0).get("contentSha256").asText(),
+                "bf16 really computes in bf16");
+
+        Path run = tmp.resolve("p");
+        assertEquals(0, Shrink.run(reg, concat(common, "--id", "t16p", "--precision", "bf16", "--run-dir", run.toString(),
+                "--stop-after", "3")).code());
+        assertTrue(Files.readString(run.resolve("checkpoint/state.json")).contains("\"precision\" : \"bf16\""));
+        Shrink.Run other = Shrink.run(reg, concat(common, "--id", "t16p", "--run-dir", run.toString(), "--resume"));
+        assertEquals(2, other.code(), other.toString());
+        assertTrue(other.err().contains("options differ"), other.err());
+        Shrink.Run resumed = Shrink.run(reg, concat(common, "--id", "t16p", "--precision", "bf16", "--run-dir", run.toString(),
+                "--resume", "--json"));
+        assertEquals(0, resumed.code(), resumed.toString());
+        assertEquals(b.get("models").get(0).get("contentSha256").asText(),
+                JSON.readTree(resumed.out()).get("models").get(0).get("contentSha256").asText(), "resumed bf16 = straight bf16");
+
+        Shrink.Run eval = Shrink.run(reg, "evaluate", "t32", "--task", "sst2", "--glue-dir", glue.toString(), "--precision",
+                "bf16", "--out", tmp.resolve("e16").toString(), "--json");
+        assertEquals(0, eval.code(), eval.toString());
+        assertEquals("bf16", JSON.readTree(eval.out()).get("details").get("precision").asText());
+        Shrink.Run show = Shrink.run(reg, "models", "show", "t32", "--json");
+        assertTrue(show.out().contains("sst2@bf16"), "bf16 scores kept apart in the registry: " + show.out());
+        assertEquals(2, Shrink.run(reg, "-q", "evaluate", "t32", "--task", "sst2", "--glue-dir", glue.toString(),
+                "--precision", "int8").code(), "int8 is a quantisation, not a compute precision");
     }
 
     /** Bad options and data are refused before any training, each with its exit code and a message naming it. */

@@ -29,6 +29,7 @@ import java.util.List;
                 DistillCommand.class,
                 CompressCommand.class,
                 QuantizeCommand.class,
+                PruneCommand.class,
                 EvaluateCommand.class,
                 CompareCommand.class,
                 BenchmarkCommand.class,
