@@ -133,8 +133,7 @@ public final class DistillService {
         try (NDManager manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice(), "PyTorch");
              Encoder teacherEncoder = Encoder.load(teacher, manager)) {
             // the teacher runs in the run's precision too: its pass over the training data and its hidden states
-            teacherEncoder.useStack(FusedStack.of(teacherEncoder, r.train().precision()));
-            teacherEncoder.runLinearsIn(r.train().precision().linears());
+            FusedStack.install(teacherEncoder, r.train().precision());
             Prepared job;
             if (general) {
                 job = prepareGeneral(r, tok, maxLength, w, teacherEncoder, student, details);

@@ -96,6 +96,15 @@ public final class FusedStack implements Encoder.Stack {
         return new FusedStack(c, precision, List.copyOf(list), model, (PtSymbolBlock) model.getBlock());
     }
 
+    /**
+     * Makes {@code encoder} compute in {@code precision}: its forward pass through a new fused stack, and the fast
+     * inference path built on it (evaluations, a teacher's pass) with its float32 linears in that precision.
+     */
+    public static void install(Encoder encoder, ComputePrecision precision) {
+        encoder.useStack(of(encoder, precision));
+        encoder.runLinearsIn(precision.linears());
+    }
+
     /** The precision this stack computes in. */
     public ComputePrecision precision() {
         return precision;

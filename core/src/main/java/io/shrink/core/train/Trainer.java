@@ -147,8 +147,7 @@ public final class Trainer {
                     : new TrainState(0, 0, 0, Double.NaN, -1, new ArrayList<>(), optionMap);
             params.values().forEach(p -> p.setRequiresGradient(true));
             // forward and backward inside libtorch, in the run's precision; evaluations on the fast path in it too
-            encoder.useStack(FusedStack.of(encoder, options.precision()));
-            encoder.runLinearsIn(options.precision().linears());
+            FusedStack.install(encoder, options.precision());
             progress.start("train", total);
             progress.update(state.step(), state.step() == 0 ? "starting" : "resuming");
             double lossEma = Double.NaN;
