@@ -696,7 +696,7 @@ function _picocli_shrink_compress() {
   local commands=""
   local flag_opts="'-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
   local arg_opts="'--method' '--set' '--id' '--seed' '--registry'"
-  local METHOD_option_args=("layers" "dynamic-int8" "weight-int8" "weight-int4" "bf16") # --method values
+  local METHOD_option_args=("layers" "dynamic-int8" "static-int8" "weight-int8" "weight-int4" "bf16") # --method values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -740,8 +740,10 @@ function _picocli_shrink_quantize() {
 
   local commands=""
   local flag_opts="'--embeddings' '--head' '--no-attention' '--no-ffn' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--method' '--id' '--group-size' '--include' '--exclude' '--seed' '--run-dir' '--out' '--registry'"
-  local METHOD_option_args=("dynamic-int8" "weight-int8" "weight-int4" "bf16") # --method values
+  local arg_opts="'--method' '--id' '--group-size' '--include' '--exclude' '--calibration-task' '--calibration-size' '--held-out' '--observer' '--percentile' '--tolerance' '--fallback' '--max-fallback' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-length' '--seed' '--run-dir' '--out' '--registry'"
+  local METHOD_option_args=("dynamic-int8" "static-int8" "weight-int8" "weight-int4" "bf16") # --method values
+  local TASK_option_args=("cola" "sst2" "mrpc" "stsb" "qqp" "mnli" "qnli" "rte" "wnli" "imdb" "squad") # --calibration-task values
+  local NAME_option_args=("minmax" "percentile" "mse" "entropy") # --observer values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -761,6 +763,55 @@ function _picocli_shrink_quantize() {
       return
       ;;
     '--exclude')
+      return
+      ;;
+    '--calibration-task')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${TASK_option_args[@]}" ) )
+      return $?
+      ;;
+    '--calibration-size')
+      return
+      ;;
+    '--held-out')
+      return
+      ;;
+    '--observer')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${NAME_option_args[@]}" ) )
+      return $?
+      ;;
+    '--percentile')
+      return
+      ;;
+    '--tolerance')
+      return
+      ;;
+    '--fallback')
+      return
+      ;;
+    '--max-fallback')
+      return
+      ;;
+    '--glue-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--imdb-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--squad-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--max-length')
       return
       ;;
     '--seed')

@@ -77,6 +77,52 @@ class QuantizeCliIT {
     }
 
     @Test
+    void staticInt8CalibratesOnTaskDataFallsBackAndExports() throws Exception {
+        Path reg = tmp.resolve("registry");
+        Path glue = FineTuneCliIT.glue(tmp);
+        HfLayout.write(OnnxExportCliIT.tiny(7), tmp.resolve("hf"));
+        assertEquals(0, Shrink.run(reg, "models", "import", tmp.resolve("hf").toString(), "--id", "tiny").code());
+
+        Shrink.Run q = Shrink.run(reg, "quantize", "tiny", "--method", "static-int8", "--calibration-task", "sst2",
+                "--glue-dir", glue.toString(), "--calibration-size", "16", "--held-out", "32", "--observer", "percentile",
+                "--percentile", "99.9", "--tolerance", "50", "--id", "tiny-s8", "--json", "--out", tmp.resolve("run-s").toString());
+        assertEquals(0, q.code(), q.toString());
+        JsonNode r = JSON.readTree(q.out());
+        assertEquals("sst2", r.get("task").asText());
+        assertEquals("static-int8", r.at("/details/quantization/scheme").asText());
+        assertEquals(8, r.at("/details/quantization/inputRanges").size(), "4 linear inputs in each of 2 layers");
+        assertEquals("percentile", r.at("/details/options/observer").asText());
+        assertEquals(16, r.at("/details/options/calibrationSize").asInt());
+        assertEquals(32, r.at("/details/options/heldOutSize").asInt());
+        assertTrue(r.at("/details/options/toleranceMet").asBoolean(), q.out());
+        ResultShape.assertMatchesGolden("quantize-static", tmp.resolve("run-s/result.json"));
+
+        // a tolerance of 0 with every linear allowed to fall back always holds: at worst the model is fp32 again
+        Shrink.Run strict = Shrink.run(reg, "quantize", "tiny", "--method", "static-int8", "--calibration-task", "sst2",
+                "--glue-dir", glue.toString(), "--calibration-size", "16", "--held-out", "32", "--tolerance", "0",
+                "--max-fallback", "12", "--id", "tiny-s0", "--json", "--out", tmp.resolve("run-s0").toString());
+        assertEquals(0, strict.code(), strict.toString());
+        JsonNode o = JSON.readTree(strict.out()).at("/details/options");
+        assertTrue(o.get("toleranceMet").asBoolean(), strict.out());
+        assertTrue(o.get("heldOutResult").asDouble() >= o.get("heldOutParent").asDouble(), strict.out());
+
+        assertEquals(0, Shrink.run(reg, "predict", "tiny-s8", "the cat sat on the mat .").code());
+        Shrink.Run e = Shrink.run(reg, "models", "export", "tiny-s8", tmp.resolve("onnx").toString(), "--format", "onnx");
+        assertEquals(0, e.code(), e.toString());
+        assertTrue(e.out().contains("int8"), e.out());
+
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "static-int8"), "--calibration-task");
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "dynamic-int8", "--calibration-task", "sst2",
+                "--glue-dir", glue.toString()), "static-int8 only");
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "static-int8", "--calibration-task", "sst2",
+                "--glue-dir", glue.toString(), "--tolerance", "abc"), "tolerance");
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "static-int8", "--calibration-task", "sst2",
+                "--glue-dir", glue.toString(), "--observer", "kl"), "unknown observer");
+        expect(3, Shrink.run(reg, "quantize", "tiny", "--method", "static-int8", "--calibration-task", "sst2",
+                "--glue-dir", tmp.resolve("nowhere").toString()), "nowhere");
+    }
+
+    @Test
     void badInputIsAOneLineErrorAndLeavesTheRegistryAsItWas() throws Exception {
         Path reg = tmp.resolve("registry");
         HfLayout.write(OnnxExportCliIT.tiny(3), tmp.resolve("hf"));

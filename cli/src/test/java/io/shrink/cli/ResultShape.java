@@ -67,6 +67,9 @@ final class ResultShape {
             Map.entry("details.comparisons", Keys.DATA),
             Map.entry("details.models[].flopsPerSequence", Keys.DATA),
             Map.entry("details.compare.ratios", Keys.DATA),
+            // static int8: the calibrated input range of each int8 linear, and each one's sensitivity, by module name
+            Map.entry("details.quantization.inputRanges", Keys.DATA),
+            Map.entry("details.options.sensitivity", Keys.DATA),
             // measured only where the CPU has bf16 hardware; notes name what this CPU lacks (none on some)
             Map.entry("details.precisionPeaks.bf16Gemms", Keys.OPAQUE),
             Map.entry("details.precisionPeaks.notes", Keys.OPAQUE));

@@ -2,6 +2,7 @@ package io.shrink.commands;
 
 import io.shrink.core.compress.CompressRequest;
 import io.shrink.core.compress.quant.QuantizeService;
+import io.shrink.core.compress.quant.RangeObserver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,6 +20,10 @@ import java.util.Map;
         description = {"Methods:",
                 "  dynamic-int8  int8 weights per output channel; linears run int8 kernels with activations",
                 "                quantised per tensor at run time (PyTorch's quantized::linear_dynamic, fbgemm).",
+                "  static-int8   the same with activation ranges calibrated on --calibration-task training examples",
+                "                (--observer minmax|percentile|mse|entropy); with --tolerance, the linears whose int8",
+                "                hurts the head's outputs most fall back to --fallback fp32|bf16 until the metric on",
+                "                --held-out further training examples is within the tolerance of the fp32 parent.",
                 "  weight-int8   int8 weights per output channel, for size; dequantised to fp32 at load.",
                 "  weight-int4   int4 weights, one scale per --group-size values of a row; dequantised at load.",
                 "  bf16          bf16 weights and matmuls (fp32 layer norm and residual adds) where the CPU has",
@@ -30,6 +35,7 @@ import java.util.Map;
         footer = {"  shrink quantize minilm-sst2 --method dynamic-int8 --id minilm-sst2-int8",
                 "  shrink quantize bert-base-sst2 --method weight-int4 --group-size 64 --embeddings",
                 "  shrink quantize bert-base-sst2 --method dynamic-int8 --exclude 'layer\\.11\\.'",
+                "  shrink quantize bert-base-sst2 --method static-int8 --calibration-task sst2 --tolerance 1%%",
                 "  shrink compare results/runs/eval-int8 results/runs/eval-fp32    # the accuracy cost, paired"})
 public final class QuantizeCommand extends ContextCommand {
     @Mixin ModelParameter model;
@@ -53,6 +59,39 @@ public final class QuantizeCommand extends ContextCommand {
     @Option(names = "--no-attention", description = "Leave the attention projections in fp32.") boolean noAttention;
     @Option(names = "--no-ffn", description = "Leave the FFN projections in fp32.") boolean noFfn;
 
+    @Option(names = "--calibration-task", paramLabel = "TASK", completionCandidates = TaskNames.class,
+            description = "static-int8: the task whose training examples calibrate the ranges (${COMPLETION-CANDIDATES}).")
+    String calibrationTask;
+
+    @Range(min = 1, max = 1_000_000)
+    @Option(names = "--calibration-size", paramLabel = "N", defaultValue = "256", description = "static-int8: seeded "
+            + "training examples the ranges are observed on, between 1 and 1000000 (default: ${DEFAULT-VALUE}).")
+    int calibrationSize;
+
+    @Range(min = 1, max = 1_000_000)
+    @Option(names = "--held-out", paramLabel = "N", defaultValue = "512", description = "static-int8 --tolerance: further "
+            + "training examples candidates are scored on, between 1 and 1000000 (default: ${DEFAULT-VALUE}).")
+    int heldOut;
+
+    @Option(names = "--observer", paramLabel = "NAME", completionCandidates = Observers.class,
+            description = "static-int8: how ranges are chosen: ${COMPLETION-CANDIDATES} (default: mse).") String observer;
+
+    @Option(names = "--percentile", paramLabel = "P", description = "--observer percentile: share kept at each end "
+            + "(default 99.99).") Double percentile;
+
+    @Option(names = "--tolerance", paramLabel = "T", description = "static-int8: accuracy-aware; the largest loss on the "
+            + "held-out examples, relative (1%%) or in points (0.5). Exit 1 if not reached (the best model is kept).")
+    String tolerance;
+
+    @Option(names = "--fallback", paramLabel = "P", description = "--tolerance: what sensitive linears fall back to: "
+            + "fp32 or bf16 (default fp32).") String fallback;
+
+    @Range(min = 0, max = 100_000)
+    @Option(names = "--max-fallback", paramLabel = "N", description = "--tolerance: at most N linears fall back (query, "
+            + "key and value count as one), between 0 and 100000 (default: half of them).") Integer maxFallback;
+
+    @Mixin DataDirOptions data;
+    @Mixin MaxLengthOption maxLength;
     @Mixin SeedOption seed;
     @Mixin ForceOption force;
     @Mixin RunOutputOptions output;
@@ -62,6 +101,14 @@ public final class QuantizeCommand extends ContextCommand {
         @Override
         public Iterator<String> iterator() {
             return QuantizeService.METHODS.iterator();
+        }
+    }
+
+    /** The range observers, for help and completion. */
+    static final class Observers implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return RangeObserver.NAMES.iterator();
         }
     }
 
@@ -89,9 +136,18 @@ public final class QuantizeCommand extends ContextCommand {
         if (groupSize != null) {
             settings.put("groupSize", groupSize);
         }
+        put(settings, "observer", observer);
+        put(settings, "percentile", percentile);
+        put(settings, "tolerance", tolerance);
+        put(settings, "fallback", fallback);
+        put(settings, "maxFallback", maxFallback);
+        QuantizeService.CalibrationRequest calibration = calibrationTask == null ? null
+                : new QuantizeService.CalibrationRequest(calibrationTask, data.forTask(calibrationTask), calibrationSize,
+                        tolerance != null ? heldOut : 0, maxLength.maxLength);
         String out = id != null ? id : model.id + "-" + method.toLowerCase(Locale.ROOT);
         QuantizeService.Outcome o = new QuantizeService(context.models()).run(
-                new CompressRequest(model.id, method, settings, out, force.force, seed.seed, "quantize"), output.dir());
+                new CompressRequest(model.id, method, settings, out, force.force, seed.seed, "quantize"), calibration,
+                output.dir(), context.output()::progress);
         Output print = context.output();
         if (output.json()) {
             print.json(o.result());
@@ -108,7 +164,18 @@ public final class QuantizeCommand extends ContextCommand {
         if (kernels instanceof Map<?, ?> k) {
             k.forEach((p, what) -> print.println("  runs " + p + ": " + what));
         }
+        Object fell = o.compressed().report().options().get("fellBack");
+        if (fell instanceof List<?> rows) {
+            print.println("  " + rows.size() + " linears fell back: " + rows.stream()
+                    .map(r -> String.valueOf(((Map<?, ?>) r).get("module"))).toList());
+        }
         print.println("result: " + o.file());
         return 0;
+    }
+
+    private static void put(Map<String, Object> settings, String key, Object value) {
+        if (value != null) {
+            settings.put(key, value);
+        }
     }
 }

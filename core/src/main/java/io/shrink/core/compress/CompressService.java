@@ -45,13 +45,18 @@ public final class CompressService {
 
     /** Compresses, stores and returns the new model. */
     public Result run(CompressRequest r) {
+        return run(r, new CompressionContext(r.seed()));
+    }
+
+    /** As {@link #run(CompressRequest)}, giving the method {@code context} (calibration data, progress). */
+    public Result run(CompressRequest r, CompressionContext context) {
         Compressor<?> method = Compressors.of(r.method());
         String outputId = ModelId.validate(r.outputId());
         if (!r.force() && models.registry().exists(outputId)) {
             throw ShrinkException.usage("model '" + outputId + "' already exists; use --force to replace it");
         }
         Checkpoint parent = models.load(r.model());
-        Compressed out = apply(method, parent, r.settings(), new CompressionContext(r.seed()));
+        Compressed out = apply(method, parent, r.settings(), context);
         Map<String, Object> options = new TreeMap<>(out.report().options());
         options.put("method", method.name());
         RegistryEntry e = models.add(out.model(), outputId, r.force(), r.model(),

@@ -3,6 +3,7 @@ package io.shrink.core.compress;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.compress.layers.LayerCompressor;
 import io.shrink.core.compress.quant.QuantCompressor;
+import io.shrink.core.compress.quant.StaticQuantCompressor;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +28,7 @@ public final class Compressors {
         List<Compressor<?>> all = new ArrayList<>();
         all.add(new LayerCompressor());
         all.add(QuantCompressor.dynamicInt8());
+        all.add(new StaticQuantCompressor());
         all.add(QuantCompressor.weightInt8());
         all.add(QuantCompressor.weightInt4());
         all.add(QuantCompressor.bf16());

@@ -65,12 +65,14 @@ public final class FastEncoder implements AutoCloseable {
     private final IValue packed;
     private final IValue bf16;
     private final long widest;
+    private final boolean observe;
     private PtNDArray scratch;
     private IValue scratchValue;
 
     private FastEncoder(EncoderConfig config, Plan plan, NDManager manager, Model model, PtSymbolBlock block,
-                        IValue weights, IValue packed, IValue bf16) {
+                        IValue weights, IValue packed, IValue bf16, boolean observe) {
         this.config = config;
+        this.observe = observe;
         this.plan = plan;
         this.manager = manager;
         this.model = model;
@@ -101,11 +103,26 @@ public final class FastEncoder implements AutoCloseable {
 
     /** Copies a checkpoint's encoder weights (not its head) into a new child manager of {@code parent}. */
     public static FastEncoder load(Checkpoint ckpt, NDManager parent) {
-        return load(ckpt, parent, Kernels.thisCpu());
+        return load(ckpt, parent, Kernels.thisCpu(), false);
+    }
+
+    /**
+     * A float32 encoder of a float checkpoint that records what the inputs of its linear layers hold
+     * ({@link #observe}): the calibration of static int8.
+     */
+    public static FastEncoder observing(Checkpoint ckpt, NDManager parent) {
+        if (ckpt.quantization() != null || !ckpt.stored().isEmpty()) {
+            throw new IllegalArgumentException("observing needs a float32 model");
+        }
+        return load(ckpt, parent, Kernels.thisCpu(), true);
     }
 
     /** As {@link #load(Checkpoint, NDManager)} with the given kernels (tests run the native bf16 path anywhere). */
     static FastEncoder load(Checkpoint ckpt, NDManager parent, Kernels kernels) {
+        return load(ckpt, parent, kernels, false);
+    }
+
+    private static FastEncoder load(Checkpoint ckpt, NDManager parent, Kernels kernels, boolean observe) {
         NDManager m = parent.newSubManager();
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (String name : ModelShapes.expected(ckpt.config(), HeadConfig.none()).keySet()) {
@@ -116,7 +133,8 @@ public final class FastEncoder implements AutoCloseable {
         }
         Map<String, DType> types = new LinkedHashMap<>();
         ckpt.stored().forEach((name, t) -> types.put(name, t.dtype()));
-        return build(ckpt.config(), params, Plan.of(ckpt.config(), ckpt.quantization(), types, kernels, Precision.FP32), m, true);
+        return build(ckpt.config(), params, Plan.of(ckpt.config(), ckpt.quantization(), types, kernels, Precision.FP32), m, true,
+                observe);
     }
 
     /**
@@ -124,7 +142,8 @@ public final class FastEncoder implements AutoCloseable {
      * in float32. The arrays are shared, except the fused query-key-value matrices, which are copies taken now.
      */
     public static FastEncoder of(EncoderConfig config, Map<String, NDArray> params, NDManager parent) {
-        return build(config, params, Plan.of(config, null, Map.of(), Kernels.thisCpu(), Precision.FP32), parent.newSubManager(), false);
+        return build(config, params, Plan.of(config, null, Map.of(), Kernels.thisCpu(), Precision.FP32), parent.newSubManager(),
+                false, false);
     }
 
     /**
@@ -135,7 +154,7 @@ public final class FastEncoder implements AutoCloseable {
     public static FastEncoder of(Encoder encoder, NDManager parent) {
         return build(encoder.config(), encoder.parameters(),
                 Plan.of(encoder.config(), encoder.quantization(), encoder.storedTypes(), Kernels.thisCpu(), encoder.linearsIn()),
-                parent.newSubManager(), false);
+                parent.newSubManager(), false, false);
     }
 
     /**
@@ -143,12 +162,14 @@ public final class FastEncoder implements AutoCloseable {
      * attention output, the FFN input and output (a layer without heads or FFN runs those in float32: they are empty).
      *
      * @param layers    per stored layer, the four precisions
+     * @param params    per stored layer, the scale and zero point of each static int8 linear's input (slot order; 0 elsewhere)
      * @param kernels   the int8 and bf16 kernels of this CPU
      */
-    record Plan(List<Precision[]> layers, Kernels kernels) {
+    record Plan(List<Precision[]> layers, List<double[]> params, Kernels kernels) {
         /** The plan of stored types under {@code q}; linears it leaves in float32 run in {@code rest} (FP32 or BF16). */
         static Plan of(EncoderConfig c, Quantization q, Map<String, DType> types, Kernels kernels, Precision rest) {
             List<Precision[]> layers = new ArrayList<>();
+            List<double[]> params = new ArrayList<>();
             for (int i = 0; i < c.storedLayers(); i++) {
                 boolean heads = c.headsOf(i) > 0;
                 boolean ffn = c.ffnOf(i) > 0;
@@ -165,8 +186,22 @@ public final class FastEncoder implements AutoCloseable {
                         heads ? or(Quantization.linear(q, types.get(attnOut(i) + ".weight")), rest) : Precision.FP32,
                         ffn ? or(Quantization.linear(q, types.get(ffnIn(i) + ".weight")), rest) : Precision.FP32,
                         ffn ? or(Quantization.linear(q, types.get(ffnOut(i) + ".weight")), rest) : Precision.FP32});
+                double[] qp = new double[8];
+                String[] modules = {query(i), attnOut(i), ffnIn(i), ffnOut(i)};
+                for (int slot = 0; slot < 4; slot++) {
+                    if (layers.get(i)[slot] == Precision.INT8_STATIC) {
+                        List<Double> range = q.inputRanges().get(modules[slot]);
+                        if (range == null) {
+                            throw ShrinkException.corrupt("static int8 linear " + modules[slot] + " has no calibrated input range");
+                        }
+                        double[] sz = Quantization.activationParams(range);
+                        qp[2 * slot] = sz[0];
+                        qp[2 * slot + 1] = sz[1];
+                    }
+                }
+                params.add(qp);
             }
-            return new Plan(layers, kernels);
+            return new Plan(layers, params, kernels);
         }
 
         private static Precision or(Precision p, Precision rest) {
@@ -178,12 +213,22 @@ public final class FastEncoder implements AutoCloseable {
             return layers.stream().anyMatch(l -> Arrays.asList(l).contains(p));
         }
 
+        /** Whether any linear runs on int8 kernels (dynamic or static). */
+        boolean usesInt8() {
+            return uses(Precision.INT8) || uses(Precision.INT8_STATIC);
+        }
+
         /** Indices into the weight list of the linear weights running in {@code p}, layer by layer, in slot order. */
         List<Long> weightIndices(Precision p) {
+            return weightIndices(k -> k == p);
+        }
+
+        /** As {@link #weightIndices(Precision)} for every precision {@code which} accepts. */
+        List<Long> weightIndices(java.util.function.Predicate<Precision> which) {
             List<Long> out = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 for (int slot = 0; slot < SLOT_WEIGHT.length; slot++) {
-                    if (layers.get(i)[slot] == p) {
+                    if (which.test(layers.get(i)[slot])) {
                         out.add((long) (7 + PER_LAYER * i + SLOT_WEIGHT[slot]));
                     }
                 }
@@ -197,7 +242,7 @@ public final class FastEncoder implements AutoCloseable {
 
     /** With {@code owned}, the separate query, key and value arrays are closed once fused. */
     private static FastEncoder build(EncoderConfig config, Map<String, NDArray> params, Plan plan, NDManager m,
-                                     boolean owned) {
+                                     boolean owned, boolean observe) {
         config.validate();
         List<NDArray> list = new ArrayList<>();
         embeddingSlots(config).forEach(name -> list.add(params.get(name)));
@@ -227,7 +272,7 @@ public final class FastEncoder implements AutoCloseable {
         }
         Model model = Model.newInstance("fast-encoder", Device.cpu(), "PyTorch");
         try {
-            byte[] archive = TorchScriptArchive.write("fast_encoder", CLASS, source(config, plan));
+            byte[] archive = TorchScriptArchive.write("fast_encoder", CLASS, source(config, plan, observe));
             model.load(new ByteArrayInputStream(archive), Map.of());
         } catch (IOException | MalformedModelException e) {
             model.close();
@@ -237,26 +282,24 @@ public final class FastEncoder implements AutoCloseable {
         IValue weights = IValue.listFrom(list.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
         IValue packed;
         IValue bf16;
-        try (IValue int8Idx = IValue.listFrom(indices(plan.weightIndices(Precision.INT8)));
+        try (IValue int8Idx = IValue.listFrom(indices(plan.weightIndices(Precision::int8)));
              IValue bf16Idx = IValue.listFrom(indices(plan.weightIndices(Precision.BF16)))) {
             packed = IValueUtils.runMethod(block, "prepack", weights, int8Idx);
             bf16 = IValueUtils.runMethod(block, plan.kernels().bf16Native() ? "to_bf16" : "round_bf16", weights, bf16Idx);
         }
-        if (owned && (plan.uses(Precision.INT8) || plan.uses(Precision.BF16))) {
+        if (owned && (plan.usesInt8() || plan.uses(Precision.BF16))) {
             // the float32 copies of weights that now run as int8 or bf16 are no longer read: free them
             NDArray empty = m.zeros(new Shape(0)); // (0,)
-            for (Precision p : List.of(Precision.INT8, Precision.BF16)) {
-                for (long k : plan.weightIndices(p)) {
-                    for (int j : new int[] {(int) k, (int) k + 1}) {
-                        list.get(j).close();
-                        list.set(j, empty);
-                    }
+            for (long k : plan.weightIndices(p -> p != Precision.FP32)) {
+                for (int j : new int[] {(int) k, (int) k + 1}) {
+                    list.get(j).close();
+                    list.set(j, empty);
                 }
             }
             weights.close();
             weights = IValue.listFrom(list.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
         }
-        return new FastEncoder(config, plan, m, model, block, weights, packed, bf16);
+        return new FastEncoder(config, plan, m, model, block, weights, packed, bf16, observe);
     }
 
     private static long[] indices(List<Long> list) {
@@ -275,7 +318,7 @@ public final class FastEncoder implements AutoCloseable {
     public Map<String, String> kernels() {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("fp32", plan.uses(Precision.FP32) ? "torch.addmm (fp32)" : null);
-        out.put("int8", plan.uses(Precision.INT8) ? plan.kernels().int8() : null);
+        out.put("int8", plan.usesInt8() ? plan.kernels().int8() : null);
         out.put("bf16", plan.uses(Precision.BF16) ? plan.kernels().bf16() : null);
         out.values().removeIf(java.util.Objects::isNull);
         return out;
@@ -286,7 +329,7 @@ public final class FastEncoder implements AutoCloseable {
         Map<String, Integer> out = new LinkedHashMap<>();
         for (Precision[] l : plan.layers()) {
             for (Precision p : l) {
-                out.merge(p.name().toLowerCase(Locale.ROOT), 1, Integer::sum);
+                out.merge(p.name().toLowerCase(Locale.ROOT).replace('_', '-'), 1, Integer::sum);
             }
         }
         return out;
@@ -326,6 +369,52 @@ public final class FastEncoder implements AutoCloseable {
         long tokens = inputIds.getShape().get(0) * seq;
         return new Call((PtNDManager) inputIds.getManager(), attentionMask != null ? "encode_masked" : "encode", args,
                 tokens);
+    }
+
+    /**
+     * Runs the encoder of {@link #observing} on a batch and adds what the input of every linear layer held on its
+     * real (unmasked) tokens to {@code stats}: {@code stats.get(4 * layer + slot)}, slots query-key-value,
+     * attention output, FFN input, FFN output of each stored layer.
+     *
+     * @param inputIds      (batch, seq) int64 token ids
+     * @param tokenTypeIds  (batch, seq) int64 segment ids
+     * @param attentionMask (batch, seq) 1 for real tokens, 0 for padding
+     * @param stats         mode 0: (2,) float32 arrays, updated to the running [min, max]; mode 1: (bins,) float32
+     *                      histograms, added to
+     * @param ranges        mode 1: the histograms' ranges, {@code lo, hi} for each of {@code stats} in order
+     * @param mode          0 (range) or 1 (histogram)
+     */
+    public void observe(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, List<NDArray> stats,
+                        double[] ranges, int mode) {
+        if (!observe) {
+            throw new IllegalStateException("not an observing encoder: use FastEncoder.observing");
+        }
+        long tokens = inputIds.getShape().get(0) * inputIds.getShape().get(1);
+        synchronized (this) {
+            List<IValue> own = new ArrayList<>();
+            try {
+                own.add(IValue.from((PtNDArray) inputIds));
+                own.add(IValue.from((PtNDArray) tokenTypeIds));
+                own.add(IValue.from((PtNDArray) attentionMask));
+                own.add(scratch(tokens));
+                own.add(weights);
+                own.add(packed);
+                own.add(bf16);
+                IValue st = IValue.listFrom(stats.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
+                IValue lohi = IValue.listFrom(ranges.length == 0 ? new double[] {0} : ranges);
+                IValue m = IValue.from((long) mode);
+                own.add(st);
+                own.add(lohi);
+                own.add(m);
+                IValueUtils.runMethod(block, "observe", own.toArray(new IValue[0])).close();
+            } finally {
+                for (int i = 0; i < own.size(); i++) {
+                    if (i < 3 || i > 6) {
+                        own.get(i).close();
+                    }
+                }
+            }
+        }
     }
 
     /** A prepared forward pass on fixed inputs; closing it releases the argument handles, not the arrays. */
@@ -385,19 +474,46 @@ public final class FastEncoder implements AutoCloseable {
      * linears {@code b} (weight then bias, from {@code to_bf16} or {@code round_bf16}).
      */
     static String source(EncoderConfig c, Plan plan) {
+        return source(c, plan, false);
+    }
+
+    /**
+     * As {@link #source(EncoderConfig, Plan)}; with {@code observe} (a float32 plan), the module instead has one
+     * entry method, {@code observe}, which runs the encoder and records, for the input of every linear layer
+     * (4 per stored layer: query-key-value, attention output, FFN input, FFN output), over the real tokens only:
+     * in mode 0 the running [min, max] into {@code st[k]} (2 values), in mode 1 a histogram into {@code st[k]}
+     * (its length is the bin count) over the range {@code lohi[2k], lohi[2k + 1]}.
+     */
+    static String source(EncoderConfig c, Plan plan, boolean observe) {
         String eps = String.format(Locale.ROOT, "%.17g", c.layerNormEps());
         String sig = "sc: Tensor, w: List[Tensor], q: List[" + PACKED + "], b: List[Tensor]";
+        String obs = observe ? ", st: List[Tensor], rows: Tensor, lohi: List[float], mode: int" : "";
         String cast = plan.kernels().bf16Native() ? "torch.to(%s, 15)" : "torch.to(torch.to(%s, 15), 6)";
         StringBuilder s = new StringBuilder();
         s.append("class ").append(CLASS).append("(Module):\n")
                 .append("  __parameters__ = []\n")
                 .append("  __buffers__ = []\n")
-                .append("  training : bool\n")
-                .append("  def encode(self, ids: Tensor, types: Tensor, ").append(sig).append(") -> Tensor:\n")
-                .append("    return self.run(ids, types, None, sc, w, q, b)\n")
-                .append("  def encode_masked(self, ids: Tensor, types: Tensor, mask: Tensor, ").append(sig).append(") -> Tensor:\n")
-                .append("    keep = torch.unsqueeze(torch.unsqueeze(torch.gt(mask, 0), 1), 1)\n") // (batch, 1, 1, seq)
-                .append("    return self.run(ids, types, keep, sc, w, q, b)\n")
+                .append("  training : bool\n");
+        if (observe) {
+            s.append("  def observe(self, ids: Tensor, types: Tensor, mask: Tensor, ").append(sig)
+                    .append(", st: List[Tensor], lohi: List[float], mode: int) -> Tensor:\n")
+                    .append("    keep = torch.unsqueeze(torch.unsqueeze(torch.gt(mask, 0), 1), 1)\n") // (batch, 1, 1, seq)
+                    .append("    rows = torch.reshape(torch.nonzero(torch.reshape(mask, [-1])), [-1])\n") // (real tokens,)
+                    .append("    return self.run(ids, types, keep, sc, w, q, b, st, rows, lohi, mode)\n")
+                    .append("  def seen(self, x: Tensor, st: List[Tensor], rows: Tensor, lohi: List[float], mode: int, k: int) -> None:\n")
+                    .append("    v = torch.index_select(x, 0, rows)\n") // (real tokens, width)
+                    .append("    if mode == 0:\n")
+                    .append("      st[k].copy_(torch.stack([torch.minimum(st[k][0], torch.amin(v)), torch.maximum(st[k][1], torch.amax(v))]))\n")
+                    .append("    else:\n")
+                    .append("      st[k].add_(torch.histc(v, st[k].size(0), lohi[2 * k], lohi[2 * k + 1]))\n");
+        } else {
+            s.append("  def encode(self, ids: Tensor, types: Tensor, ").append(sig).append(") -> Tensor:\n")
+                    .append("    return self.run(ids, types, None, sc, w, q, b)\n")
+                    .append("  def encode_masked(self, ids: Tensor, types: Tensor, mask: Tensor, ").append(sig).append(") -> Tensor:\n")
+                    .append("    keep = torch.unsqueeze(torch.unsqueeze(torch.gt(mask, 0), 1), 1)\n") // (batch, 1, 1, seq)
+                    .append("    return self.run(ids, types, keep, sc, w, q, b)\n");
+        }
+        s
                 // int8 linears: per-output-channel symmetric weights (scale max|row| / 127), bias kept in float32
                 .append("  def prepack(self, w: List[Tensor], idx: List[int]) -> List[").append(PACKED).append("]:\n")
                 .append("    out = annotate(List[").append(PACKED).append("], [])\n")
@@ -420,7 +536,7 @@ public final class FastEncoder implements AutoCloseable {
                 .append("      out.append(torch.to(torch.to(w[k], 15), 6))\n")
                 .append("      out.append(torch.to(torch.to(w[k + 1], 15), 6))\n")
                 .append("    return out\n")
-                .append("  def run(self, ids: Tensor, types: Tensor, mask: Optional[Tensor], ").append(sig).append(") -> Tensor:\n")
+                .append("  def run(self, ids: Tensor, types: Tensor, mask: Optional[Tensor], ").append(sig).append(obs).append(") -> Tensor:\n")
                 .append("    seq = ids.size(1)\n")
                 // (batch, seq, emb): word + position (first seq rows of the table) [+ token type]
                 .append("    x = torch.add(torch.embedding(w[0], ids), torch.narrow(w[1], 0, 0, seq))\n");
@@ -439,7 +555,7 @@ public final class FastEncoder implements AutoCloseable {
             qAt[i] = qn;
             bAt[i] = 2 * bn;
             for (Precision p : plan.layers().get(i)) {
-                qn += p == Precision.INT8 ? 1 : 0;
+                qn += p.int8() ? 1 : 0;
                 bn += p == Precision.BF16 ? 1 : 0;
             }
         }
@@ -447,14 +563,32 @@ public final class FastEncoder implements AutoCloseable {
             int i = c.storedIndex(l);
             s.append("    x = self.").append(layerName(plan.layers().get(i))).append("(x, mask, sc, w, q, b, ")
                     .append(7 + PER_LAYER * i).append(", ").append(qAt[i]).append(", ").append(bAt[i]).append(", ")
-                    .append(c.headsOf(i)).append(", ").append(c.ffnOf(i) > 0 ? "True" : "False").append(")\n");
+                    .append(c.headsOf(i)).append(", ").append(c.ffnOf(i) > 0 ? "True" : "False").append(", ")
+                    .append(floats(plan.params().get(i))).append(observe ? ", st, rows, lohi, mode, " + i : "").append(")\n");
         }
         s.append("    return x\n");
         plan.layers().stream().map(FastEncoder::layerName).distinct().forEach(name -> {
             Precision[] kinds = plan.layers().stream().filter(l -> layerName(l).equals(name)).findFirst().orElseThrow();
-            layerMethod(s, c, name, kinds, eps, cast);
+            layerMethod(s, c, name, kinds, eps, cast, observe);
         });
         return s.toString();
+    }
+
+    /**
+     * A static int8 linear (input, scale index, zero-point index, packed index into {@code qi}): the input is
+     * quantised with the calibrated scale and zero point, multiplied on int8 kernels and returned in float32 with
+     * the float32 bias added.
+     */
+    private static final String STATIC =
+            "ops.quantized.linear_with_input_q_dq_qweight_dq_output_fp32(%s, qp[%d], int(qp[%d]), q[qi + %d])";
+
+    /** A TorchScript list literal of floats. */
+    private static String floats(double[] v) {
+        StringBuilder s = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            s.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.9e", v[i]));
+        }
+        return s.append("]").toString();
     }
 
     /** A layer method's name from its four linear precisions, e.g. {@code layer_fiif}. */
@@ -465,6 +599,7 @@ public final class FastEncoder implements AutoCloseable {
                 case FP32 -> 'f';
                 case INT8 -> 'i';
                 case BF16 -> 'b';
+                case INT8_STATIC -> 's';
             });
         }
         return n.toString();
@@ -474,7 +609,13 @@ public final class FastEncoder implements AutoCloseable {
      * One transformer layer with its four linears in the given precisions. {@code i} indexes the layer's float32
      * weights, {@code qi} its first int8 linear, {@code bi} its first bf16 weight.
      */
-    private static void layerMethod(StringBuilder s, EncoderConfig c, String name, Precision[] k, String eps, String cast) {
+    private static void layerMethod(StringBuilder s, EncoderConfig c, String name, Precision[] k, String eps, String cast,
+                                    boolean observe) {
+        String[] seen = new String[4];
+        String[] inputs = {"x2", "c2", "x2", "a"};
+        for (int slot = 0; slot < 4; slot++) {
+            seen[slot] = observe ? "      self.seen(" + inputs[slot] + ", st, rows, lohi, mode, 4 * li + " + slot + ")\n" : "";
+        }
         String act = switch (c.hiddenAct()) {
             case "relu" -> "torch.relu_(t)";
             // 0.5 t (1 + tanh(sqrt(2/pi) (t + 0.044715 t^3))), written out: archive version 3 predates gelu's approximate=
@@ -486,24 +627,28 @@ public final class FastEncoder implements AutoCloseable {
         int[] qOff = new int[4];
         int[] bOff = new int[4];
         for (int slot = 1; slot < 4; slot++) {
-            qOff[slot] = qOff[slot - 1] + (k[slot - 1] == Precision.INT8 ? 1 : 0);
+            qOff[slot] = qOff[slot - 1] + (k[slot - 1].int8() ? 1 : 0);
             bOff[slot] = bOff[slot - 1] + (k[slot - 1] == Precision.BF16 ? 2 : 0);
         }
         String hidden = String.valueOf(c.hiddenSize());
         s.append("  def ").append(name).append("(self, x: Tensor, mask: Optional[Tensor], sc: Tensor, w: List[Tensor], ")
                 .append("q: List[").append(PACKED).append("], b: List[Tensor], i: int, qi: int, bi: int, heads: int, ")
-                .append("ffn: bool) -> Tensor:\n")
+                .append("ffn: bool, qp: List[float]")
+                .append(observe ? ", st: List[Tensor], rows: Tensor, lohi: List[float], mode: int, li: int" : "")
+                .append(") -> Tensor:\n")
                 .append("    bs = x.size(0)\n")
                 .append("    s = x.size(1)\n")
                 .append("    x2 = torch.reshape(x, [bs * s, x.size(2)])\n") // (tokens, hidden)
                 .append("    if heads > 0:\n");
         // (tokens, 3 * heads * d)
+        s.append(seen[0]);
         switch (k[0]) {
             case FP32 -> s.append("      n = w[i].size(0)\n")
                     // written into the scratch buffer
                     .append("      p = torch.view(torch.narrow(sc, 0, 0, bs * s * n), [bs * s, n])\n")
                     .append("      torch.addmm(w[i + 1], x2, torch.t(w[i]), out=p)\n");
             case INT8 -> s.append("      p = ops.quantized.linear_dynamic(x2, q[qi + ").append(qOff[0]).append("], True)\n");
+            case INT8_STATIC -> s.append("      p = ").append(STATIC.formatted("x2", 0, 1, qOff[0])).append("\n");
             case BF16 -> s.append("      p = torch.linear(").append(cast.formatted("x2")).append(", b[bi + ").append(bOff[0])
                     .append("], b[bi + ").append(bOff[0] + 1).append("])\n");
         }
@@ -512,10 +657,13 @@ public final class FastEncoder implements AutoCloseable {
                 .append("      ctx = torch.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], mask)\n") // (batch, heads, seq, d)
                 .append("      c2 = torch.reshape(torch.transpose(ctx, 1, 2), [bs * s, heads * ").append(c.headSize()).append("])\n");
         // (tokens, hidden): the residual plus the output projection and its bias
+        s.append(seen[1]);
         switch (k[1]) {
             case FP32 -> s.append("      h = torch.addmm(x2, torch.to(c2, 6), torch.t(w[i + 2]))\n")
                     .append("      x = torch.view(h.add_(w[i + 3]), [bs, s, x.size(2)])\n");
             case INT8 -> s.append("      h = ops.quantized.linear_dynamic(torch.to(c2, 6), q[qi + ").append(qOff[1]).append("], True)\n")
+                    .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
+            case INT8_STATIC -> s.append("      h = ").append(STATIC.formatted("torch.to(c2, 6)", 2, 3, qOff[1])).append("\n")
                     .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
             case BF16 -> s.append("      h = torch.to(torch.linear(").append(cast.formatted("c2")).append(", b[bi + ").append(bOff[1])
                     .append("], b[bi + ").append(bOff[1] + 1).append("]), 6)\n")
@@ -527,20 +675,25 @@ public final class FastEncoder implements AutoCloseable {
                 .append("    if ffn:\n")
                 .append("      x2 = torch.reshape(x, [bs * s, x.size(2)])\n"); // (tokens, hidden)
         // (tokens, ffn), activated in place
+        s.append(seen[2]);
         switch (k[2]) {
             case FP32 -> s.append("      n = w[i + 6].size(0)\n")
                     .append("      t = torch.view(torch.narrow(sc, 0, 0, bs * s * n), [bs * s, n])\n")
                     .append("      torch.addmm(w[i + 7], x2, torch.t(w[i + 6]), out=t)\n");
             case INT8 -> s.append("      t = ops.quantized.linear_dynamic(x2, q[qi + ").append(qOff[2]).append("], True)\n");
+            case INT8_STATIC -> s.append("      t = ").append(STATIC.formatted("x2", 4, 5, qOff[2])).append("\n");
             case BF16 -> s.append("      t = torch.linear(").append(cast.formatted("x2")).append(", b[bi + ").append(bOff[2])
                     .append("], b[bi + ").append(bOff[2] + 1).append("])\n");
         }
         s.append("      a = ").append(act).append("\n");
         // (tokens, hidden): residual plus the down projection and its bias
+        s.append(seen[3]);
         switch (k[3]) {
             case FP32 -> s.append("      h = torch.addmm(x2, torch.to(a, 6), torch.t(w[i + 8]))\n")
                     .append("      x = torch.view(h.add_(w[i + 9]), [bs, s, x.size(2)])\n");
             case INT8 -> s.append("      h = ops.quantized.linear_dynamic(torch.to(a, 6), q[qi + ").append(qOff[3]).append("], True)\n")
+                    .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
+            case INT8_STATIC -> s.append("      h = ").append(STATIC.formatted("torch.to(a, 6)", 6, 7, qOff[3])).append("\n")
                     .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
             case BF16 -> s.append("      h = torch.to(torch.linear(").append(cast.formatted("a")).append(", b[bi + ").append(bOff[3])
                     .append("], b[bi + ").append(bOff[3] + 1).append("]), 6)\n")

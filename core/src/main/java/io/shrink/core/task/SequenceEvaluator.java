@@ -86,6 +86,21 @@ public final class SequenceEvaluator {
         return out;
     }
 
+    /**
+     * A metric of a data set's task over raw head outputs ({@link #outputs}) of {@code examples}, e.g. accuracy on
+     * a held-out sample of the training split.
+     *
+     * @param outputs row i belongs to {@code examples.get(i)}
+     */
+    public static double metric(SequenceData data, String metric, List<Example> examples, float[][] outputs) {
+        double[] pred = new double[outputs.length];
+        for (int i = 0; i < outputs.length; i++) {
+            pred[i] = data.regression() ? outputs[i][0] : argMax(outputs[i]);
+        }
+        return data.regression() ? Metrics.regression(metric).compute(boxed(pred), targets(examples))
+                : Metrics.classification(metric).compute(ints(pred), labels(examples));
+    }
+
     private static int argMax(float[] row) {
         int best = 0;
         for (int i = 1; i < row.length; i++) {

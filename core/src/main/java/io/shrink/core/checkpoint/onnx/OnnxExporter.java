@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shrink.core.ShrinkException;
 import io.shrink.core.model.Checkpoint;
+import io.shrink.core.model.Quantization;
 import io.shrink.core.model.EncoderConfig;
 import io.shrink.core.model.HeadConfig;
 import io.shrink.core.tensor.DType;
@@ -48,7 +49,10 @@ import static io.shrink.core.model.CanonicalNames.*;
  * {@code QUInt8} weight type), which is the same integer {@code q} exactly: ONNX Runtime's uint8 × int8 kernel on
  * x86 CPUs without VNNI adds pairs of products in 16 bits and saturates when the weights use the whole int8
  * range, as symmetric per-row int8 does (measured here on an AVX2 machine: a 32-wide product off by 0.83 where
- * uint8 × uint8 was exact to 3e-7), while the uint8 × uint8 kernels widen first. Every other weight, including
+ * uint8 × uint8 was exact to 3e-7), while the uint8 × uint8 kernels widen first. Under static int8
+ * ({@link io.shrink.core.model.Quantization.Scheme#STATIC_INT8}) the input is quantised instead by
+ * {@code QuantizeLinear} with the calibrated scale and zero point as constants, as ONNX Runtime's static
+ * quantisation in QOperator-free (MatMulInteger) form does. Every other weight, including
  * ones stored as BF16, F16 or I4, is written as its float32 view; {@link Summary#widened()} counts those.
  */
 public final class OnnxExporter {
@@ -98,6 +102,18 @@ public final class OnnxExporter {
     /** {@code DynamicQuantizeLinear} of {@code x}: uint8 (..., in), its scale () and its zero point (). */
     static List<String> quantiseInput(OnnxGraph g, String x, String hint) {
         return g.node(OnnxOp.DYNAMIC_QUANTIZE_LINEAR, hint + "/quantize_input", List.of(x), 3);
+    }
+
+    /**
+     * {@code QuantizeLinear} of {@code x} with a calibrated range ({@link Quantization#activationParams}): uint8
+     * (..., in), its scale () and its zero point (), the last two constants.
+     */
+    static List<String> quantiseInput(OnnxGraph g, String x, List<Double> range, String hint) {
+        double[] sz = Quantization.activationParams(range);
+        String scale = g.floats(hint + "/input_scale", new long[0], new float[] {(float) sz[0]});
+        String zero = g.bytes(hint + "/input_zero_point", TensorProto.DataType.UINT8, new long[0], new byte[] {(byte) sz[1]});
+        String q = g.node(OnnxOp.QUANTIZE_LINEAR, hint + "/quantize_input", List.of(x, scale, zero));
+        return List.of(q, scale, zero);
     }
 
     /**
@@ -330,7 +346,9 @@ public final class OnnxExporter {
             linears.put(prefix, int8);
             String product;
             if (int8) {
-                List<String> xq = quantised.computeIfAbsent(x, a -> quantiseInput(g, a, hint));
+                Quantization q = ckpt.quantization();
+                List<String> xq = quantised.computeIfAbsent(x, a -> q != null && q.scheme() == Quantization.Scheme.STATIC_INT8
+                        ? quantiseInput(g, a, staticRange(q, prefix), hint) : quantiseInput(g, a, hint));
                 product = int8Product(g, xq, stored, hint);
             } else {
                 FloatTensor w = tensor(weight);
@@ -340,6 +358,16 @@ public final class OnnxExporter {
                 product = g.node(OnnxOp.MAT_MUL, hint + "/MatMul", List.of(x, wT)); // (..., out)
             }
             return add(product, param(prefix + ".bias"), hint);
+        }
+
+        /** The calibrated input range of a static int8 linear (the key and value share the query's). */
+        private static List<Double> staticRange(Quantization q, String prefix) {
+            String module = prefix.replaceAll("\\.attention\\.self\\.(key|value)$", ".attention.self.query");
+            List<Double> r = q.inputRanges().get(module);
+            if (r == null) {
+                throw ShrinkException.corrupt("static int8 linear " + prefix + " has no calibrated input range");
+            }
+            return r;
         }
 
         private String layerNorm(String x, String prefix, String hint) {

@@ -16,6 +16,7 @@ enum OnnxOp {
     MAT_MUL("MatMul", 13),
     MAT_MUL_INTEGER("MatMulInteger", 10),
     MUL("Mul", 14),
+    QUANTIZE_LINEAR("QuantizeLinear", 13),
     RELU("Relu", 14),
     RESHAPE("Reshape", 14),
     SHAPE("Shape", 15),

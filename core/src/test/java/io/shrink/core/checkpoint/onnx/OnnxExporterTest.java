@@ -36,6 +36,7 @@ import java.util.Random;
 
 import static io.shrink.core.model.CanonicalNames.WORD_EMB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -182,13 +183,7 @@ class OnnxExporterTest extends PyTorchManagerTest {
             int[] argmax = {0, 0};
             double[] rel = {0, 0}; // worst L2 relative error, worst max |diff| / max |output|
             double worst = worstDifference(ckpt, built.model().toByteArray(), (output, batch, ref, got) -> {
-                double d2 = 0;
-                double r2 = 0;
-                for (int i = 0; i < ref.length; i++) {
-                    d2 += (ref[i] - got[i]) * (ref[i] - got[i]);
-                    r2 += ref[i] * ref[i];
-                }
-                rel[0] = Math.max(rel[0], Math.sqrt(d2 / r2));
+                rel[0] = Math.max(rel[0], l2Relative(ref, got));
                 rel[1] = Math.max(rel[1], maxAbs(ref, got) / maxAbs(ref, new float[ref.length]));
                 argmaxAgreement(output, batch, ckpt, ref, got, argmax);
             });
@@ -198,6 +193,44 @@ class OnnxExporterTest extends PyTorchManagerTest {
             assertTrue(rel[1] <= 0.05, m.getKey() + ": worst value " + rel[1] + " of max |output|");
             assertEquals(argmax[1], argmax[0], m.getKey() + ": argmax agreement");
         }
+    }
+
+    /**
+     * A static int8 model (ranges calibrated with min/max on random inputs) exports its inputs' calibrated scales and
+     * zero points as {@code QuantizeLinear} constants, no {@code DynamicQuantizeLinear}, and agrees with its float view
+     * within the dynamic export's bounds.
+     */
+    @Test
+    void staticInt8ExportsQuantizeLinearWithTheCalibratedRanges() throws Exception {
+        Checkpoint fp32 = TinyModels.model(TinyModels.bert(), TinyModels.classifier("pooler"), 36);
+        java.util.Random r = new java.util.Random(5);
+        List<io.shrink.core.task.Features.Feature> calibration = new java.util.ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            int len = 4 + r.nextInt(9);
+            int[] ids = new int[len];
+            for (int j = 0; j < len; j++) {
+                ids[j] = 5 + r.nextInt(fp32.config().vocabSize() - 5);
+            }
+            calibration.add(new io.shrink.core.task.Features.Feature(ids, new int[len], i));
+        }
+        var method = new io.shrink.core.compress.quant.StaticQuantCompressor();
+        Checkpoint ckpt = method.compress(fp32, io.shrink.core.compress.CompressService.settings(method,
+                        Map.of("observer", "minmax")), new io.shrink.core.compress.CompressionContext(1,
+                        new io.shrink.core.compress.Calibration("t", "m", calibration, List.of(), o -> 0), l -> { }))
+                .model();
+        OnnxExporter.Built built = OnnxExporter.build(ckpt);
+        OnnxExporter.Summary s = built.summary();
+        assertEquals(6 * ckpt.config().storedLayers(), s.int8Linears(), s.describe()); // the head stays fp32
+        List<String> ops = built.model().getGraph().getNodeList().stream().map(OnnxMl.NodeProto::getOpType).toList();
+        assertTrue(ops.contains("QuantizeLinear") && ops.contains("MatMulInteger"), ops.toString());
+        assertFalse(ops.contains("DynamicQuantizeLinear"), "static int8 quantises no input at run time");
+        assertEquals(4 * ckpt.config().storedLayers(), ops.stream().filter(o -> o.equals("QuantizeLinear")).count(),
+                "one QuantizeLinear per distinct linear input");
+        double[] rel = {0};
+        worstDifference(ckpt, built.model().toByteArray(),
+                (output, batch, ref, got) -> rel[0] = Math.max(rel[0], l2Relative(ref, got)));
+        System.out.printf("OnnxExporterTest static int8: L2 relative %.2f%% against the float view%n", 100 * rel[0]);
+        assertTrue(rel[0] <= 0.03, "L2 relative error " + rel[0]);
     }
 
     /**
@@ -327,6 +360,17 @@ class OnnxExporterTest extends PyTorchManagerTest {
             }
         }
         return worst;
+    }
+
+    /** |ref - got| / |ref| in the L2 norm. */
+    private static double l2Relative(float[] ref, float[] got) {
+        double d2 = 0;
+        double r2 = 0;
+        for (int i = 0; i < ref.length; i++) {
+            d2 += (ref[i] - got[i]) * (ref[i] - got[i]);
+            r2 += ref[i] * ref[i];
+        }
+        return Math.sqrt(d2 / r2);
     }
 
     static Map<String, float[]> run(OrtSession session, Batch batch, boolean types) throws OrtException {
