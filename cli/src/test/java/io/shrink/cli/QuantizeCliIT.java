@@ -89,6 +89,7 @@ class QuantizeCliIT {
         assertEquals(0, q.code(), q.toString());
         JsonNode r = JSON.readTree(q.out());
         assertEquals("sst2", r.get("task").asText());
+        assertTrue(r.at("/details/kernels/int8").asText().contains("calibrated"), q.out());
         assertEquals("static-int8", r.at("/details/quantization/scheme").asText());
         assertEquals(8, r.at("/details/quantization/inputRanges").size(), "4 linear inputs in each of 2 layers");
         assertEquals("percentile", r.at("/details/options/observer").asText());
@@ -107,6 +108,12 @@ class QuantizeCliIT {
         assertTrue(o.get("heldOutResult").asDouble() >= o.get("heldOutParent").asDouble(), strict.out());
 
         assertEquals(0, Shrink.run(reg, "predict", "tiny-s8", "the cat sat on the mat .").code());
+        Shrink.Run b = Shrink.run(reg, "benchmark", "tiny", "tiny-s8", "--batch", "2", "--seq", "8", "--duration",
+                "0.2", "--rounds", "1", "--json", "--out", tmp.resolve("run-bs").toString());
+        assertEquals(0, b.code(), b.toString());
+        JsonNode bm = JSON.readTree(b.out()).at("/details/models/1");
+        assertEquals("int8-static", bm.get("precision").asText(), b.out());
+        assertTrue(bm.at("/kernels/int8-static").asText().contains("linear_with_input_q_dq"), b.out());
         Shrink.Run e = Shrink.run(reg, "models", "export", "tiny-s8", tmp.resolve("onnx").toString(), "--format", "onnx");
         assertEquals(0, e.code(), e.toString());
         assertTrue(e.out().contains("int8"), e.out());

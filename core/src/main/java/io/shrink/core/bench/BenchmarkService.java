@@ -119,6 +119,7 @@ public final class BenchmarkService {
                 Map<String, Double> peaks = new TreeMap<>();
                 peaks.put("fp32", MatmulPeak.best(gemms));
                 peaks.put("int8", MatmulPeak.best(int8Gemms));
+                peaks.put("int8-static", MatmulPeak.best(int8Gemms)); // the same fbgemm kernels, calibrated inputs
                 peaks.put("bf16", Kernels.thisCpu().bf16Native() ? MatmulPeak.best(bf16Gemms) : MatmulPeak.best(gemms));
                 cases.addAll(summarise(measured, infos, o.baselineId(), peaks));
             } finally {

@@ -318,7 +318,8 @@ public final class FastEncoder implements AutoCloseable {
     public Map<String, String> kernels() {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("fp32", plan.uses(Precision.FP32) ? "torch.addmm (fp32)" : null);
-        out.put("int8", plan.usesInt8() ? plan.kernels().int8() : null);
+        out.put("int8", plan.uses(Precision.INT8) ? plan.kernels().int8() : null);
+        out.put("int8-static", plan.uses(Precision.INT8_STATIC) ? plan.kernels().int8Static() : null);
         out.put("bf16", plan.uses(Precision.BF16) ? plan.kernels().bf16() : null);
         out.values().removeIf(java.util.Objects::isNull);
         return out;

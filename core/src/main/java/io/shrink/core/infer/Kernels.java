@@ -26,6 +26,12 @@ public record Kernels(String int8, String bf16, boolean bf16Native) {
         return THIS_CPU;
     }
 
+    /** What runs a static int8 linear layer: the same fbgemm kernels with the input quantised by a calibrated range. */
+    public String int8Static() {
+        return int8.replace("quantized::linear_dynamic", "quantized::linear_with_input_q_dq_qweight_dq_output_fp32")
+                .replace("per tensor with reduce_range", "per tensor with calibrated 7-bit ranges");
+    }
+
     /** The kernels for a CPU with these ISA flags ({@link Hardware#isaFlags()}); {@code override} as the property. */
     static Kernels detect(List<String> flags, String override) {
         String isa = flags.contains("AVX512_VNNI") ? "AVX512-VNNI" : flags.contains("AVX_VNNI") ? "AVX-VNNI"

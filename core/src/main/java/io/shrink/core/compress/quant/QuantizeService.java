@@ -196,7 +196,8 @@ public final class QuantizeService {
         Map<String, String> k = new LinkedHashMap<>();
         Kernels cpu = Kernels.thisCpu();
         switch (q.scheme()) {
-            case DYNAMIC_INT8, STATIC_INT8 -> k.put("int8", cpu.int8());
+            case DYNAMIC_INT8 -> k.put("int8", cpu.int8());
+            case STATIC_INT8 -> k.put("int8", cpu.int8Static());
             case BF16 -> k.put("bf16", cpu.bf16());
             case WEIGHT_ONLY -> k.put("fp32", "weights dequantised at load; torch.addmm (fp32)");
         }
