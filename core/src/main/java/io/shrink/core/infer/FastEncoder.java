@@ -162,7 +162,8 @@ public final class FastEncoder implements AutoCloseable {
      * attention output, the FFN input and output (a layer without heads or FFN runs those in float32: they are empty).
      *
      * @param layers    per stored layer, the four precisions
-     * @param params    per stored layer, the scale and zero point of each static int8 linear's input (slot order; 0 elsewhere)
+     * @param params    per stored layer and linear slot, the scale, zero point and clip range (lowest, highest value) of
+     *                  each static int8 linear's input (4 values per slot; 0 elsewhere)
      * @param kernels   the int8 and bf16 kernels of this CPU
      */
     record Plan(List<Precision[]> layers, List<double[]> params, Kernels kernels) {
@@ -186,7 +187,7 @@ public final class FastEncoder implements AutoCloseable {
                         heads ? or(Quantization.linear(q, types.get(attnOut(i) + ".weight")), rest) : Precision.FP32,
                         ffn ? or(Quantization.linear(q, types.get(ffnIn(i) + ".weight")), rest) : Precision.FP32,
                         ffn ? or(Quantization.linear(q, types.get(ffnOut(i) + ".weight")), rest) : Precision.FP32});
-                double[] qp = new double[8];
+                double[] qp = new double[16];
                 String[] modules = {query(i), attnOut(i), ffnIn(i), ffnOut(i)};
                 for (int slot = 0; slot < 4; slot++) {
                     if (layers.get(i)[slot] == Precision.INT8_STATIC) {
@@ -195,8 +196,10 @@ public final class FastEncoder implements AutoCloseable {
                             throw ShrinkException.corrupt("static int8 linear " + modules[slot] + " has no calibrated input range");
                         }
                         double[] sz = Quantization.activationParams(range);
-                        qp[2 * slot] = sz[0];
-                        qp[2 * slot + 1] = sz[1];
+                        qp[4 * slot] = sz[0];
+                        qp[4 * slot + 1] = sz[1];
+                        qp[4 * slot + 2] = -sz[1] * sz[0]; // the values of levels 0 and qmax: the input is clipped to them
+                        qp[4 * slot + 3] = (Quantization.ACTIVATION_QMAX - sz[1]) * sz[0];
                     }
                 }
                 params.add(qp);
@@ -390,6 +393,10 @@ public final class FastEncoder implements AutoCloseable {
         if (!observe) {
             throw new IllegalStateException("not an observing encoder: use FastEncoder.observing");
         }
+        if (stats.size() != 4 * config.storedLayers() || (mode == 1 && ranges.length != 2 * stats.size())) {
+            throw new IllegalArgumentException("observe needs 4 stats per stored layer (" + 4 * config.storedLayers()
+                    + ") and in mode 1 two range ends per stat; got " + stats.size() + " and " + ranges.length);
+        }
         long tokens = inputIds.getShape().get(0) * inputIds.getShape().get(1);
         synchronized (this) {
             List<IValue> own = new ArrayList<>();
@@ -401,12 +408,9 @@ public final class FastEncoder implements AutoCloseable {
                 own.add(weights);
                 own.add(packed);
                 own.add(bf16);
-                IValue st = IValue.listFrom(stats.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
-                IValue lohi = IValue.listFrom(ranges.length == 0 ? new double[] {0} : ranges);
-                IValue m = IValue.from((long) mode);
-                own.add(st);
-                own.add(lohi);
-                own.add(m);
+                own.add(IValue.listFrom(stats.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new)));
+                own.add(IValue.listFrom(ranges.length == 0 ? new double[] {0} : ranges));
+                own.add(IValue.from((long) mode));
                 IValueUtils.runMethod(block, "observe", own.toArray(new IValue[0])).close();
             } finally {
                 for (int i = 0; i < own.size(); i++) {
@@ -576,12 +580,12 @@ public final class FastEncoder implements AutoCloseable {
     }
 
     /**
-     * A static int8 linear (input, scale index, zero-point index, packed index into {@code qi}): the input is
-     * quantised with the calibrated scale and zero point, multiplied on int8 kernels and returned in float32 with
-     * the float32 bias added.
+     * A static int8 linear (input, scale index, zero-point index, packed index into {@code qi}): the input is clipped
+     * to the calibrated range (the 0..127 levels: the kernel itself would saturate only at 255), quantised with the
+     * calibrated scale and zero point, multiplied on int8 kernels and returned in float32 with the bias added.
      */
-    private static final String STATIC =
-            "ops.quantized.linear_with_input_q_dq_qweight_dq_output_fp32(%s, qp[%d], int(qp[%d]), q[qi + %d])";
+    private static final String STATIC = "ops.quantized.linear_with_input_q_dq_qweight_dq_output_fp32(torch.clamp(%1$s, "
+            + "qp[%2$d + 2], qp[%2$d + 3]), qp[%2$d], int(qp[%2$d + 1]), q[qi + %3$d])";
 
     /** A TorchScript list literal of floats. */
     private static String floats(double[] v) {
@@ -649,7 +653,7 @@ public final class FastEncoder implements AutoCloseable {
                     .append("      p = torch.view(torch.narrow(sc, 0, 0, bs * s * n), [bs * s, n])\n")
                     .append("      torch.addmm(w[i + 1], x2, torch.t(w[i]), out=p)\n");
             case INT8 -> s.append("      p = ops.quantized.linear_dynamic(x2, q[qi + ").append(qOff[0]).append("], True)\n");
-            case INT8_STATIC -> s.append("      p = ").append(STATIC.formatted("x2", 0, 1, qOff[0])).append("\n");
+            case INT8_STATIC -> s.append("      p = ").append(STATIC.formatted("x2", 0, qOff[0])).append("\n");
             case BF16 -> s.append("      p = torch.linear(").append(cast.formatted("x2")).append(", b[bi + ").append(bOff[0])
                     .append("], b[bi + ").append(bOff[0] + 1).append("])\n");
         }
@@ -664,7 +668,7 @@ public final class FastEncoder implements AutoCloseable {
                     .append("      x = torch.view(h.add_(w[i + 3]), [bs, s, x.size(2)])\n");
             case INT8 -> s.append("      h = ops.quantized.linear_dynamic(torch.to(c2, 6), q[qi + ").append(qOff[1]).append("], True)\n")
                     .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
-            case INT8_STATIC -> s.append("      h = ").append(STATIC.formatted("torch.to(c2, 6)", 2, 3, qOff[1])).append("\n")
+            case INT8_STATIC -> s.append("      h = ").append(STATIC.formatted("torch.to(c2, 6)", 4, qOff[1])).append("\n")
                     .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
             case BF16 -> s.append("      h = torch.to(torch.linear(").append(cast.formatted("c2")).append(", b[bi + ").append(bOff[1])
                     .append("], b[bi + ").append(bOff[1] + 1).append("]), 6)\n")
@@ -682,7 +686,7 @@ public final class FastEncoder implements AutoCloseable {
                     .append("      t = torch.view(torch.narrow(sc, 0, 0, bs * s * n), [bs * s, n])\n")
                     .append("      torch.addmm(w[i + 7], x2, torch.t(w[i + 6]), out=t)\n");
             case INT8 -> s.append("      t = ops.quantized.linear_dynamic(x2, q[qi + ").append(qOff[2]).append("], True)\n");
-            case INT8_STATIC -> s.append("      t = ").append(STATIC.formatted("x2", 4, 5, qOff[2])).append("\n");
+            case INT8_STATIC -> s.append("      t = ").append(STATIC.formatted("x2", 8, qOff[2])).append("\n");
             case BF16 -> s.append("      t = torch.linear(").append(cast.formatted("x2")).append(", b[bi + ").append(bOff[2])
                     .append("], b[bi + ").append(bOff[2] + 1).append("])\n");
         }
@@ -694,7 +698,7 @@ public final class FastEncoder implements AutoCloseable {
                     .append("      x = torch.view(h.add_(w[i + 9]), [bs, s, x.size(2)])\n");
             case INT8 -> s.append("      h = ops.quantized.linear_dynamic(torch.to(a, 6), q[qi + ").append(qOff[3]).append("], True)\n")
                     .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
-            case INT8_STATIC -> s.append("      h = ").append(STATIC.formatted("torch.to(a, 6)", 6, 7, qOff[3])).append("\n")
+            case INT8_STATIC -> s.append("      h = ").append(STATIC.formatted("torch.to(a, 6)", 12, qOff[3])).append("\n")
                     .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
             case BF16 -> s.append("      h = torch.to(torch.linear(").append(cast.formatted("a")).append(", b[bi + ").append(bOff[3])
                     .append("], b[bi + ").append(bOff[3] + 1).append("]), 6)\n")

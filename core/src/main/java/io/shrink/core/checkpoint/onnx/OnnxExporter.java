@@ -105,14 +105,19 @@ public final class OnnxExporter {
     }
 
     /**
-     * {@code QuantizeLinear} of {@code x} with a calibrated range ({@link Quantization#activationParams}): uint8
-     * (..., in), its scale () and its zero point (), the last two constants.
+     * {@code QuantizeLinear} of {@code x} with a calibrated range ({@link Quantization#activationParams}), clipped
+     * first to the values of levels 0 and {@link Quantization#ACTIVATION_QMAX} as shrink's own static linears are:
+     * uint8 (..., in), its scale () and its zero point (), the last two constants.
      */
     static List<String> quantiseInput(OnnxGraph g, String x, List<Double> range, String hint) {
         double[] sz = Quantization.activationParams(range);
         String scale = g.floats(hint + "/input_scale", new long[0], new float[] {(float) sz[0]});
         String zero = g.bytes(hint + "/input_zero_point", TensorProto.DataType.UINT8, new long[0], new byte[] {(byte) sz[1]});
-        String q = g.node(OnnxOp.QUANTIZE_LINEAR, hint + "/quantize_input", List.of(x, scale, zero));
+        String lo = g.floats(hint + "/input_min", new long[0], new float[] {(float) (-sz[1] * sz[0])});
+        String hi = g.floats(hint + "/input_max", new long[0],
+                new float[] {(float) ((Quantization.ACTIVATION_QMAX - sz[1]) * sz[0])});
+        String clipped = g.node(OnnxOp.CLIP, hint + "/clip_input", List.of(x, lo, hi));
+        String q = g.node(OnnxOp.QUANTIZE_LINEAR, hint + "/quantize_input", List.of(clipped, scale, zero));
         return List.of(q, scale, zero);
     }
 

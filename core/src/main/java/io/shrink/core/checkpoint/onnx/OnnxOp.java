@@ -7,6 +7,7 @@ package io.shrink.core.checkpoint.onnx;
 enum OnnxOp {
     ADD("Add", 14),
     CAST("Cast", 13),
+    CLIP("Clip", 13),
     DIV("Div", 14),
     DYNAMIC_QUANTIZE_LINEAR("DynamicQuantizeLinear", 11),
     ERF("Erf", 13),

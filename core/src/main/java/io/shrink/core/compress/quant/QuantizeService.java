@@ -169,7 +169,9 @@ public final class QuantizeService {
         features = features.withMaxLength(c.maxLength() > 0 ? c.maxLength()
                 : Math.min(features.maxLength(), model.config().maxPositions()));
         FeatureOptions.checkMaxLength(features.maxLength(), model.config().maxPositions(), "model '" + request.model() + "'");
-        TaskData data = task.load(new DataOptions(c.dataDir(), c.size() + c.heldOut(), 0, null, null), request.seed(), true);
+        // the whole training split, shuffled with the seed: ranges from the first examples, the held-out ones next, so
+        // the calibration examples are the same with and without --tolerance
+        TaskData data = task.load(new DataOptions(c.dataDir(), 0, 0, null, null), request.seed(), true);
         if (!(data instanceof SequenceTaskData seq)) {
             throw ShrinkException.usage("static-int8 calibrates on sequence tasks (GLUE, IMDb), not " + task.name());
         }
@@ -180,6 +182,10 @@ public final class QuantizeService {
         int size = Math.min(c.size(), sample.size());
         List<Example> ranges = sample.subList(0, size);
         List<Example> heldOut = sample.subList(size, Math.min(sample.size(), size + c.heldOut()));
+        if (c.heldOut() > 0 && heldOut.isEmpty()) {
+            throw ShrinkException.usage("the " + task.name() + " training split has " + sample.size() + " examples: none "
+                    + "is left to hold out after " + size + " calibration examples; lower --calibration-size");
+        }
         WordPieceTokenizer tok = new WordPieceTokenizer(model.tokenizer());
         String metric = sd.metrics().get(0);
         List<Features.Feature> heldFeatures = Features.encode(tok, heldOut, features.maxLength(), features.headTail());

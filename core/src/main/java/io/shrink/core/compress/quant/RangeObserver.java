@@ -92,8 +92,14 @@ public interface RangeObserver {
         int bj = n;
         double best = cost.of(h, 0, n);
         while (j - i > minBins) {
-            double left = cost.of(h, i + 1, j);
-            double right = cost.of(h, i, j - 1);
+            // an end that has reached 0 moves no further: the range always includes 0, so it would change nothing
+            boolean canLeft = h.edge(i + 1) <= 0;
+            boolean canRight = h.edge(j - 1) >= 0;
+            if (!canLeft && !canRight) {
+                break;
+            }
+            double left = canLeft ? cost.of(h, i + 1, j) : Double.POSITIVE_INFINITY;
+            double right = canRight ? cost.of(h, i, j - 1) : Double.POSITIVE_INFINITY;
             if (left <= right) {
                 i++;
             } else {

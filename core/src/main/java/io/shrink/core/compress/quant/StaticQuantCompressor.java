@@ -73,6 +73,9 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
         if (cal == null) {
             throw ShrinkException.usage("static-int8 calibrates activation ranges on task data: give --calibration-task");
         }
+        if (s.tolerance() != null && cal.heldOut().isEmpty()) {
+            throw ShrinkException.usage("a tolerance needs held-out calibration examples to score on (--held-out)");
+        }
         String observerName = s.observer() == null ? "mse" : s.observer().toLowerCase(Locale.ROOT);
         double percentile = s.percentile() == null ? RangeObserver.DEFAULT_PERCENTILE : s.percentile();
         RangeObserver observer = RangeObserver.of(observerName, percentile);
@@ -242,8 +245,8 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
                 floats.put(w, q.toFloat());
             }
         }
-        return new Checkpoint(model.config(), model.head(), floats, model.tokenizer(), stored,
-                new Quantization(Quantization.Scheme.STATIC_INT8, null, used));
+        return new Checkpoint(model.config(), model.head(), floats, model.tokenizer(), stored, stored.isEmpty() ? null
+                : new Quantization(Quantization.Scheme.STATIC_INT8, null, used));
     }
 
     /** The head's outputs on {@code features} on the fast inference path, row i for feature i. */

@@ -231,6 +231,32 @@ class OnnxExporterTest extends PyTorchManagerTest {
                 (output, batch, ref, got) -> rel[0] = Math.max(rel[0], l2Relative(ref, got)));
         System.out.printf("OnnxExporterTest static int8: L2 relative %.2f%% against the float view%n", 100 * rel[0]);
         assertTrue(rel[0] <= 0.03, "L2 relative error " + rel[0]);
+
+        // ranges at the 90th percentile clip many inputs: ONNX Runtime and shrink's static linears clip alike
+        Checkpoint clipped = method.compress(fp32, io.shrink.core.compress.CompressService.settings(method,
+                        Map.of("observer", "percentile", "percentile", 90.0)), new io.shrink.core.compress.CompressionContext(1,
+                        new io.shrink.core.compress.Calibration("t", "m", calibration, List.of(), o -> 0), l -> { }))
+                .model();
+        double worst = 0;
+        double fromFloat = 0;
+        try (OrtSession session = ENV.createSession(OnnxExporter.build(clipped).model().toByteArray(),
+                new OrtSession.SessionOptions());
+             NDManager step = manager.newSubManager();
+             Encoder encoder = Encoder.load(clipped, step);
+             io.shrink.core.infer.FastEncoder fast = io.shrink.core.infer.FastEncoder.load(clipped, step)) {
+            for (Batch batch : batches(clipped.config())) {
+                Shape shape = new Shape(batch.b(), batch.s());
+                NDArray hidden = fast.forward(step.create(batch.ids(), shape), step.create(batch.types(), shape),
+                        step.create(batch.mask(), shape)); // (batch, seq, hidden)
+                float[] shrink = encoder.classify(hidden, false).toFloatArray();
+                worst = Math.max(worst, l2Relative(shrink, run(session, batch, true).get("logits")));
+                fromFloat = Math.max(fromFloat, l2Relative(reference(encoder, step, batch).get("logits"), shrink));
+            }
+        }
+        System.out.printf("OnnxExporterTest static int8 clipped at p90: ONNX Runtime vs shrink %.2f%%, shrink vs float "
+                + "view %.2f%%%n", 100 * worst, 100 * fromFloat);
+        assertTrue(worst <= 0.02, "ONNX Runtime and shrink's static int8 differ by " + worst);
+        assertTrue(fromFloat > 2 * worst, "clipping at p90 should move the outputs more than the two runtimes differ");
     }
 
     /**
