@@ -49,6 +49,8 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
     /** Default histogram bins per linear input. */
     public static final int DEFAULT_BINS = 2048;
     private static final int BATCH = 32;
+    /** Held-out examples the per-linear sensitivities are measured on (at most). */
+    static final int SENSITIVITY_EXAMPLES = 128;
 
     private final CompressorInfo<StaticQuantSettings> info = new CompressorInfo<>("static-int8",
             "int8 weights per output channel, activations per tensor with ranges calibrated on task data (observer="
@@ -116,6 +118,7 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
         options.put("activationQmax", Quantization.ACTIVATION_QMAX);
         List<String> notes = new ArrayList<>();
         Set<String> fallen = new LinkedHashSet<>();
+        Conversions cache = new Conversions();
         if (tolerance != null) {
             options.put("tolerance", tolerance.text());
             options.put("fallback", fallback);
@@ -123,10 +126,10 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
             options.put("heldOutSize", cal.heldOut().size());
             options.put("metric", cal.metric());
             Map<String, Object> found = accuracyAware(model, units, ranges, tolerance, fallback, maxFallback, cal,
-                    context, fallen, notes);
+                    context, fallen, notes, cache);
             options.putAll(found);
         }
-        Checkpoint out = candidate(model, units, ranges, fallen, fallback);
+        Checkpoint out = candidate(model, units, ranges, fallen, fallback, cache);
         options.put("tensors", out.stored().values().stream().filter(t -> t.dtype() == DType.I8).count());
         notes.add("activations use 7 bits (0.." + Quantization.ACTIVATION_QMAX + ") with a zero point, as PyTorch's fbgemm "
                 + "configurations do, so that CPUs without VNNI cannot saturate");
@@ -137,14 +140,15 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
     /** The tolerance search; fills {@code fallen} with the units kept out of int8 and returns what the report says. */
     private Map<String, Object> accuracyAware(Checkpoint model, List<Unit> units, Map<String, List<Double>> ranges,
                                               Tolerance tolerance, String fallback, int maxFallback, Calibration cal,
-                                              CompressionContext context, Set<String> fallen, List<String> notes) {
+                                              CompressionContext context, Set<String> fallen, List<String> notes,
+                                              Conversions cache) {
         Map<String, Object> out = new LinkedHashMap<>();
         context.progress().accept("scoring the fp32 parent and the int8 model on " + cal.heldOut().size()
                 + " held-out calibration examples");
         float[][] reference = outputs(model, cal.heldOut());
         double parent = cal.score().applyAsDouble(reference);
         double floor = tolerance.floor(parent);
-        Checkpoint all = candidate(model, units, ranges, Set.of(), fallback);
+        Checkpoint all = candidate(model, units, ranges, Set.of(), fallback, cache);
         double allInt8 = cal.score().applyAsDouble(outputs(all, cal.heldOut()));
         out.put("heldOutParent", parent);
         out.put("heldOutAllInt8", allInt8);
@@ -155,6 +159,10 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
             out.put("fellBack", List.of());
             return out;
         }
+        // sensitivities rank the linears, so a part of the held-out examples does: the first SENSITIVITY_EXAMPLES
+        List<Features.Feature> probe = cal.heldOut().subList(0, Math.min(SENSITIVITY_EXAMPLES, cal.heldOut().size()));
+        float[][] probeReference = java.util.Arrays.copyOf(reference, probe.size());
+        out.put("sensitivityExamples", probe.size());
         Map<String, Double> sensitivity = new LinkedHashMap<>();
         Set<String> allModules = new LinkedHashSet<>();
         units.forEach(u -> allModules.add(u.module()));
@@ -163,8 +171,8 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
             context.progress().accept("sensitivity " + (k + 1) + "/" + units.size() + ": " + u.module());
             Set<String> others = new LinkedHashSet<>(allModules);
             others.remove(u.module());
-            float[][] alone = outputs(candidate(model, units, ranges, others, "fp32"), cal.heldOut());
-            sensitivity.put(u.module(), meanSquared(alone, reference));
+            float[][] alone = outputs(candidate(model, units, ranges, others, "fp32", cache), probe);
+            sensitivity.put(u.module(), meanSquared(alone, probeReference));
         }
         List<String> order = new ArrayList<>(sensitivity.keySet());
         order.sort(Comparator.comparingDouble((String m) -> sensitivity.get(m)).reversed());
@@ -173,7 +181,7 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
         boolean met = false;
         for (int n = 1; n <= Math.min(maxFallback, order.size()); n++) {
             Set<String> trial = new LinkedHashSet<>(order.subList(0, n));
-            double score = cal.score().applyAsDouble(outputs(candidate(model, units, ranges, trial, fallback), cal.heldOut()));
+            double score = cal.score().applyAsDouble(outputs(candidate(model, units, ranges, trial, fallback, cache), cal.heldOut()));
             context.progress().accept(String.format(Locale.ROOT, "fall back %d (%s): held-out %s %.4f (floor %.4f)", n,
                     order.get(n - 1), cal.metric(), score, floor));
             if (score > best) {
@@ -227,7 +235,7 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
 
     /** The model with every unit in int8 except {@code fallen} (in {@code fallback}: fp32 or bf16). */
     static Checkpoint candidate(Checkpoint model, List<Unit> units, Map<String, List<Double>> ranges, Set<String> fallen,
-                                String fallback) {
+                                String fallback, Conversions cache) {
         Map<String, TypedTensor> stored = new LinkedHashMap<>();
         Map<String, FloatTensor> floats = new LinkedHashMap<>(model.tensors());
         Map<String, List<Double>> used = new LinkedHashMap<>();
@@ -240,13 +248,28 @@ public final class StaticQuantCompressor implements Compressor<StaticQuantSettin
                 used.put(u.module(), ranges.get(u.module()));
             }
             for (String w : u.weights()) {
-                TypedTensor q = TypedTensor.of(model.tensors().get(w), int8 ? DType.I8 : DType.BF16, 0);
+                DType dtype = int8 ? DType.I8 : DType.BF16;
+                TypedTensor q = cache.stored(model, w, dtype);
                 stored.put(w, q);
-                floats.put(w, q.toFloat());
+                floats.put(w, cache.view(w, dtype, q));
             }
         }
         return new Checkpoint(model.config(), model.head(), floats, model.tokenizer(), stored, stored.isEmpty() ? null
                 : new Quantization(Quantization.Scheme.STATIC_INT8, null, used));
+    }
+
+    /** The conversions of one model's weights already made (weight@dtype), so a search quantises each matrix once. */
+    static final class Conversions {
+        private final Map<String, TypedTensor> stored = new java.util.HashMap<>();
+        private final Map<String, FloatTensor> views = new java.util.HashMap<>();
+
+        TypedTensor stored(Checkpoint model, String weight, DType dtype) {
+            return stored.computeIfAbsent(weight + "@" + dtype, k -> TypedTensor.of(model.tensors().get(weight), dtype, 0));
+        }
+
+        FloatTensor view(String weight, DType dtype, TypedTensor t) {
+            return views.computeIfAbsent(weight + "@" + dtype, k -> t.toFloat());
+        }
     }
 
     /** The head's outputs on {@code features} on the fast inference path, row i for feature i. */
