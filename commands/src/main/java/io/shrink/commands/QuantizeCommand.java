@@ -76,8 +76,9 @@ public final class QuantizeCommand extends ContextCommand {
     @Option(names = "--observer", paramLabel = "NAME", completionCandidates = Observers.class,
             description = "static-int8: how ranges are chosen: ${COMPLETION-CANDIDATES} (default: mse).") String observer;
 
-    @Option(names = "--percentile", paramLabel = "P", description = "--observer percentile: share kept at each end "
-            + "(default 99.99).") Double percentile;
+    @Range(min = 50, minExclusive = true, max = 100)
+    @Option(names = "--percentile", paramLabel = "P", description = "--observer percentile: share kept at each end, "
+            + "in (50, 100] (default 99.99).") Double percentile;
 
     @Option(names = "--tolerance", paramLabel = "T", description = "static-int8: accuracy-aware; the largest loss on the "
             + "held-out examples, relative (1%%) or in points (0.5). Exit 1 if not reached (the best model is kept).")
