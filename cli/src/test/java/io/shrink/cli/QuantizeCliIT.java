@@ -122,7 +122,7 @@ class QuantizeCliIT {
         expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "dynamic-int8", "--calibration-task", "sst2",
                 "--glue-dir", glue.toString()), "static-int8 only");
         expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "static-int8", "--calibration-task", "sst2",
-                "--glue-dir", glue.toString(), "--tolerance", "abc"), "tolerance");
+                "--glue-dir", glue.toString(), "--calibration-size", "16", "--tolerance", "abc"), "tolerance");
         expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "static-int8", "--calibration-task", "sst2",
                 "--glue-dir", glue.toString(), "--observer", "kl"), "unknown observer");
         expect(3, Shrink.run(reg, "quantize", "tiny", "--method", "static-int8", "--calibration-task", "sst2",
