@@ -43,7 +43,7 @@ import java.util.function.Consumer;
 public final class BenchmarkService {
     /** Shapes of the square matmul probe, besides each model's FFN-shaped products. */
     static final long[] SQUARE = {2048, 2048, 2048};
-    private static final int PROBE_REPEATS = 3;
+    private static final int PROBE_REPEATS = 12;
 
     private final ModelService models;
 

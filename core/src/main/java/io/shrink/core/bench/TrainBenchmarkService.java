@@ -47,7 +47,7 @@ public final class TrainBenchmarkService {
     /** The variant name of the DJL-operations reference path. */
     public static final String REFERENCE = "fp32-djl-ops";
     private static final long[] SQUARE = {2048, 2048, 2048};
-    private static final int PROBE_REPEATS = 4;
+    private static final int PROBE_REPEATS = 12;
 
     private final ModelService models;
 
