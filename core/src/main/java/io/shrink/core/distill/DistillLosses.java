@@ -43,6 +43,70 @@ public final class DistillLosses {
     }
 
     /**
+     * A linear decoder {@code logits = t W^T + b}, e.g. a masked-LM head's decoder over the vocabulary.
+     *
+     * @param weight (classes, width)
+     * @param bias   (classes)
+     */
+    public record Decoder(NDArray weight, NDArray bias) {
+    }
+
+    /**
+     * {@link #softCrossEntropy} of the student's decoded logits against the teacher's decoded, tempered
+     * distribution, computed {@code chunk} rows at a time so that no (rows, classes) array larger than a
+     * chunk ever exists: over a 30,522-token vocabulary a batch of 32 × 128 positions would otherwise hold
+     * several 477 MiB arrays (logits, probabilities, log-probabilities and their gradients, for both models).
+     * The gradient is written by hand, {@code dL/ds = T (softmax(s / T) - p) / n} for logits s, and carried
+     * back through the decoder chunk by chunk ({@code dL/dt = G W}, {@code dL/dW = G^T t}, {@code dL/db = sum G});
+     * the returned scalar has the loss's value and, through autograd, exactly these gradients on
+     * {@code studentStates} and on the student decoder's weight and bias.
+     *
+     * @param studentStates (n, width) the student's states before its decoder, with gradients
+     * @param student       the student's decoder
+     * @param teacherStates (n, width) the teacher's states before its decoder
+     * @param teacher       the teacher's decoder (no gradients flow to it)
+     * @param chunk         rows decoded at a time
+     * @return scalar loss
+     */
+    public static NDArray decodedSoftCrossEntropy(NDArray studentStates, Decoder student, NDArray teacherStates,
+                                                  Decoder teacher, double temperature, int chunk) {
+        NDManager m = studentStates.getManager();
+        long n = studentStates.getShape().get(0);
+        NDArray ts = studentStates.stopGradient(); // (n, width)
+        NDArray ws = student.weight().stopGradient(); // (classes, width)
+        NDArray bs = student.bias().stopGradient(); // (classes)
+        NDArray wt = teacher.weight().stopGradient();
+        NDArray bt = teacher.bias().stopGradient();
+        NDArray gradW = m.zeros(ws.getShape(), DataType.FLOAT32); // (classes, width)
+        NDArray gradB = m.zeros(bs.getShape(), DataType.FLOAT32); // (classes)
+        NDArray gradStates = m.zeros(ts.getShape(), DataType.FLOAT32); // (n, width)
+        double sum = 0;
+        for (long a = 0; a < n; a += chunk) {
+            long b = Math.min(n, a + chunk);
+            try (NDManager c = m.newSubManager()) {
+                NDIndex rows = new NDIndex(a + ":" + b);
+                NDArray sc = ts.get(rows); // (r, width)
+                sc.attach(c);
+                NDArray tc = teacherStates.stopGradient().get(rows); // (r, width)
+                tc.attach(c);
+                NDArray invT = scalar(c, 1 / temperature);
+                NDArray logq = sc.getNDArrayInternal().linear(sc, ws, bs).singletonOrThrow().mul(invT).logSoftmax(-1); // (r, classes)
+                NDArray p = tc.getNDArrayInternal().linear(tc, wt, bt).singletonOrThrow().mul(invT).softmax(-1); // (r, classes)
+                sum -= p.mul(logq).sum().getFloat();
+                NDArray g = logq.exp().sub(p).mul(scalar(c, temperature / n)); // (r, classes) dL/ds
+                gradStates.set(rows, g.matMul(ws)); // (r, width)
+                gradW.addi(g.transpose().matMul(sc)); // (classes, width)
+                gradB.addi(g.sum(new int[] {0})); // (classes)
+            }
+        }
+        // surrogate: its gradient is (gradStates, gradW, gradB); its value is replaced by the loss's
+        NDArray surrogate = gradStates.mul(studentStates).sum()
+                .add(gradW.mul(student.weight()).sum())
+                .add(gradB.mul(student.bias()).sum());
+        return surrogate.sub(surrogate.stopGradient()).add(scalar(m, sum / n * temperature * temperature));
+    }
+
+    /**
      * Cosine embedding loss with target 1: mean over rows of {@code 1 - cos(student, teacher)}.
      *
      * @param student (n, hidden)

@@ -33,6 +33,9 @@ final class MlmDistillTask implements Trainer.Task<MlmDistillTask.Batch> {
     record Batch(int epoch, int index, List<Features.Feature> features) {
     }
 
+    /** Rows decoded over the vocabulary at a time by the soft-target loss: (512, 30522) floats are 60 MiB. */
+    static final int DECODE_CHUNK = 512;
+
     private final List<Features.Feature> train;
     private final List<Features.Feature> eval;
     private final int batchSize;
@@ -105,20 +108,26 @@ final class MlmDistillTask implements Trainer.Task<MlmDistillTask.Batch> {
         Encoder.Output so = student.forward(c.ids(), null, c.mask(), true, states.keepHidden(), states.keepAttention());
         long[] at = w.ceMaskedOnly() ? c.targets() : c.real();
         StateLosses.TeacherPass tp = w.ce() > 0 || w.needsTeacherStates()
-                ? states.teacherPass(teacher, c.ids(), null, c.mask(), step, w.ce() > 0 // (n, vocab) soft targets
-                        ? to -> DistillLosses.temperedProbabilities(teacher.mlmLogits(DistillLosses.rows(to.lastHidden(), at)), w.temperature())
+                ? states.teacherPass(teacher, c.ids(), null, c.mask(), step, w.ce() > 0 // (n, emb) before the decoder
+                        ? to -> teacher.mlmTransform(DistillLosses.rows(to.lastHidden(), at))
                         : null)
                 : null;
         NDArray total = step.zeros(new Shape(), DataType.FLOAT32);
         if (w.ce() > 0) {
-            NDArray s = student.mlmLogits(DistillLosses.rows(so.lastHidden(), at)); // (n, vocab)
-            total = total.add(states.term("ce", DistillLosses.softCrossEntropy(s, tp.extra(), w.temperature()), w.ce()));
+            NDArray s = student.mlmTransform(DistillLosses.rows(so.lastHidden(), at)); // (n, emb)
+            NDArray ce = DistillLosses.decodedSoftCrossEntropy(s, decoder(student), tp.extra(), decoder(teacher),
+                    w.temperature(), DECODE_CHUNK);
+            total = total.add(states.term("ce", ce, w.ce()));
         }
         if (w.mlm() > 0) {
             NDArray s = student.mlmLogits(DistillLosses.rows(so.lastHidden(), c.targets())); // (targets, vocab)
             total = total.add(states.term("mlm", Losses.crossEntropy(s, step.create(c.labels())), w.mlm()));
         }
         return w.needsTeacherStates() ? states.add(total, student, so, tp.states(), c.real(), c.mask()) : total;
+    }
+
+    private static DistillLosses.Decoder decoder(Encoder e) {
+        return new DistillLosses.Decoder(e.mlmDecoderWeight(), e.mlmDecoderBias());
     }
 
     @Override

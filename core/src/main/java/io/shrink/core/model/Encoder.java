@@ -284,10 +284,34 @@ public final class Encoder implements AutoCloseable {
      * @return (..., vocab) logits
      */
     public NDArray mlmLogits(NDArray hidden) {
-        requireHead("mlm");
-        NDArray t = layerNorm(activation(linear(hidden, MLM_DENSE)), MLM_LN); // (..., emb)
+        NDArray t = mlmTransform(hidden); // (..., emb)
         // decoder tied to the word embeddings: t W^T + b, the result in t's manager
-        return t.getNDArrayInternal().linear(t, params.get(WORD_EMB), params.get(MLM_BIAS)).singletonOrThrow(); // (..., vocab)
+        return t.getNDArrayInternal().linear(t, mlmDecoderWeight(), mlmDecoderBias()).singletonOrThrow(); // (..., vocab)
+    }
+
+    /**
+     * The masked-LM head up to its decoder: dense, activation and layer norm. {@link #mlmLogits} is this
+     * followed by {@code t W^T + b} with {@link #mlmDecoderWeight()} and {@link #mlmDecoderBias()}; losses over
+     * the vocabulary that decode in chunks start here.
+     *
+     * @param hidden (..., hidden) states
+     * @return (..., emb) transformed states
+     */
+    public NDArray mlmTransform(NDArray hidden) {
+        requireHead("mlm");
+        return layerNorm(activation(linear(hidden, MLM_DENSE)), MLM_LN); // (..., emb)
+    }
+
+    /** The masked-LM decoder's weight, tied to the word embeddings: (vocab, emb). */
+    public NDArray mlmDecoderWeight() {
+        requireHead("mlm");
+        return params.get(WORD_EMB);
+    }
+
+    /** The masked-LM decoder's bias: (vocab). */
+    public NDArray mlmDecoderBias() {
+        requireHead("mlm");
+        return params.get(MLM_BIAS);
     }
 
     /**

@@ -59,6 +59,61 @@ class DistillLossesTest {
     }
 
     @Test
+    void decodedSoftCrossEntropyMatchesTheWholeLossInValueAndGradients() {
+        java.util.Random r = new java.util.Random(7);
+        int n = 7;
+        int width = 4;
+        int classes = 11;
+        NDArray ss = random(r, n, width);
+        NDArray ws = random(r, classes, width);
+        NDArray bs = random(r, classes);
+        NDArray st = random(r, n, width);
+        NDArray wt = random(r, classes, width);
+        NDArray bt = random(r, classes);
+        float[][] whole = new float[4][];
+        float[][] chunked = new float[4][];
+        for (int chunk : new int[] {0, 3, 1, 7, 100}) {
+            NDArray s = ss.duplicate();
+            NDArray w = ws.duplicate();
+            NDArray b = bs.duplicate();
+            for (NDArray x : new NDArray[] {s, w, b}) {
+                x.setRequiresGradient(true);
+            }
+            NDArray loss;
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                if (chunk == 0) {
+                    NDArray logits = s.getNDArrayInternal().linear(s, w, b).singletonOrThrow(); // (n, classes)
+                    NDArray p = DistillLosses.temperedProbabilities(st.getNDArrayInternal().linear(st, wt, bt).singletonOrThrow(), 2);
+                    loss = DistillLosses.softCrossEntropy(logits, p, 2);
+                } else {
+                    loss = DistillLosses.decodedSoftCrossEntropy(s, new DistillLosses.Decoder(w, b), st,
+                            new DistillLosses.Decoder(wt, bt), 2, chunk);
+                }
+                gc.backward(loss);
+            }
+            float[][] out = chunk == 0 ? whole : chunked;
+            out[0] = new float[] {loss.getFloat()};
+            out[1] = s.getGradient().toFloatArray();
+            out[2] = w.getGradient().toFloatArray();
+            out[3] = b.getGradient().toFloatArray();
+            if (chunk != 0) {
+                for (int i = 0; i < 4; i++) {
+                    assertArrayEquals(whole[i], chunked[i], 1e-5f, "chunk " + chunk + ", output " + i);
+                }
+            }
+        }
+        assertEquals(true, Math.abs(whole[1][0]) > 1e-4, "a gradient that can be compared");
+    }
+
+    private static NDArray random(java.util.Random r, long... shape) {
+        float[] v = new float[(int) new Shape(shape).size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return a(v, shape);
+    }
+
+    @Test
     void cosineAndMse() {
         NDArray s = a(new float[] {1, 0, 1, 1}, 2, 2);
         NDArray t = a(new float[] {0, 1, 2, 2}, 2, 2);
