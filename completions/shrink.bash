@@ -740,8 +740,9 @@ function _picocli_shrink_quantize() {
 
   local commands=""
   local flag_opts="'--embeddings' '--head' '--no-attention' '--no-ffn' '-f' '--force' '--json' '-h' '--help' '-V' '--version' '-v' '--verbose' '-q' '--quiet'"
-  local arg_opts="'--method' '--id' '--group-size' '--include' '--exclude' '--calibration-task' '--calibration-size' '--held-out' '--observer' '--percentile' '--tolerance' '--fallback' '--max-fallback' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-length' '--seed' '--run-dir' '--out' '--registry'"
+  local arg_opts="'--method' '--id' '--group-size' '--activations' '--include' '--exclude' '--calibration-task' '--calibration-size' '--held-out' '--observer' '--percentile' '--tolerance' '--fallback' '--max-fallback' '--glue-dir' '--imdb-dir' '--squad-dir' '--max-length' '--seed' '--run-dir' '--out' '--registry'"
   local METHOD_option_args=("dynamic-int8" "static-int8" "weight-int8" "weight-int4" "bf16") # --method values
+  local HOW_option_args=("per-tensor" "per-token") # --activations values
   local TASK_option_args=("cola" "sst2" "mrpc" "stsb" "qqp" "mnli" "qnli" "rte" "wnli" "imdb" "squad") # --calibration-task values
   local NAME_option_args=("minmax" "percentile" "mse" "entropy") # --observer values
 
@@ -758,6 +759,11 @@ function _picocli_shrink_quantize() {
       ;;
     '--group-size')
       return
+      ;;
+    '--activations')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${HOW_option_args[@]}" ) )
+      return $?
       ;;
     '--include')
       return

@@ -74,6 +74,25 @@ class QuantizeCliIT {
         assertEquals(0, g.code(), g.toString());
         assertEquals(0, Shrink.run(reg, "predict", "tiny-bf16", "the mat").code());
         assertEquals(0, Shrink.run(reg, "predict", "tiny-weight-int4", "the mat").code());
+
+        // per-token activations: its own kernels, recorded; its own peak in the benchmark; no ONNX form
+        Shrink.Run t = Shrink.run(reg, "quantize", "tiny", "--method", "dynamic-int8", "--activations", "per-token",
+                "--id", "tiny-int8t", "--json", "--out", tmp.resolve("run-int8t").toString());
+        assertEquals(0, t.code(), t.toString());
+        assertEquals("per-token", JSON.readTree(t.out()).at("/details/options/activations").asText(), t.out());
+        assertTrue(JSON.readTree(t.out()).at("/details/kernels/int8").asText().contains("_int_mm"), t.out());
+        assertEquals(0, Shrink.run(reg, "predict", "tiny-int8t", "the cat sat on the mat .").code());
+        Shrink.Run bt = Shrink.run(reg, "benchmark", "tiny", "tiny-int8t", "--batch", "2", "--seq", "8", "--duration",
+                "0.2", "--rounds", "1", "--warmup", "1", "--json", "--out", tmp.resolve("bench-int8t").toString());
+        assertEquals(0, bt.code(), bt.toString());
+        assertEquals("int8-token", JSON.readTree(bt.out()).at("/details/models/1/precision").asText(), bt.out());
+        assertTrue(JSON.readTree(bt.out()).at("/details/precisionPeaks/int8Token").asDouble() > 0, bt.out());
+        expect(2, Shrink.run(reg, "models", "export", "tiny-int8t", tmp.resolve("onnx-t").toString(), "--format", "onnx"),
+                "per-token");
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "bf16", "--activations", "per-token", "--id", "x"),
+                "dynamic-int8 only");
+        expect(2, Shrink.run(reg, "quantize", "tiny", "--method", "dynamic-int8", "--activations", "per-row", "--id", "x"),
+                "per-tensor or per-token");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.shrink.commands;
 import io.shrink.core.compress.CompressRequest;
 import io.shrink.core.compress.quant.QuantizeService;
 import io.shrink.core.compress.quant.RangeObserver;
+import io.shrink.core.model.Quantization;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,7 +20,8 @@ import java.util.Map;
         header = "Quantise a model (int8, int4, bf16); the quantised model lands in the registry with its lineage.",
         description = {"Methods:",
                 "  dynamic-int8  int8 weights per output channel; linears run int8 kernels with activations",
-                "                quantised per tensor at run time (PyTorch's quantized::linear_dynamic, fbgemm).",
+                "                quantised per tensor at run time (PyTorch's quantized::linear_dynamic, fbgemm),",
+                "                or with --activations per-token one 8-bit scale per token (torch._int_mm, oneDNN).",
                 "  static-int8   the same with activation ranges calibrated on --calibration-task training examples",
                 "                (--observer minmax|percentile|mse|entropy); with --tolerance, the linears whose int8",
                 "                hurts the head's outputs most fall back to --fallback fp32|bf16 until the metric on",
@@ -49,6 +51,10 @@ public final class QuantizeCommand extends ContextCommand {
     @Range(min = 1, max = 65536)
     @Option(names = "--group-size", paramLabel = "N", description = "weight-int4: values per scale (default 128; "
             + "must divide every row), between 1 and 65536.") Integer groupSize;
+
+    @Option(names = "--activations", paramLabel = "HOW", completionCandidates = Activations.class,
+            description = "dynamic-int8: how activations are quantised at run time: ${COMPLETION-CANDIDATES} "
+                    + "(default: per-tensor).") String activations;
 
     @Option(names = "--include", paramLabel = "REGEX", description = "Only modules whose name matches.") String include;
     @Option(names = "--exclude", paramLabel = "REGEX", description = "Leave modules whose name matches in fp32.") String exclude;
@@ -137,6 +143,7 @@ public final class QuantizeCommand extends ContextCommand {
         if (groupSize != null) {
             settings.put("groupSize", groupSize);
         }
+        put(settings, "activations", activations);
         put(settings, "observer", observer);
         put(settings, "percentile", percentile);
         put(settings, "tolerance", tolerance);
@@ -172,6 +179,14 @@ public final class QuantizeCommand extends ContextCommand {
         }
         print.println("result: " + o.file());
         return 0;
+    }
+
+    /** The activation modes of dynamic-int8, for help and completion. */
+    static final class Activations implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return List.of(Quantization.PER_TENSOR, Quantization.PER_TOKEN).iterator();
+        }
     }
 
     private static void put(Map<String, Object> settings, String key, Object value) {

@@ -117,11 +117,15 @@ public record BenchmarkReport(RunResult result, Path file, List<ModelInfo> model
      * @param int8Gemms the int8 products timed
      * @param bf16Gemms the bf16 products timed
      * @param notes     what was not measured and why
+     * @param int8Token best {@code torch._int_mm} rate (GOP/s), the kernel of per-token int8; null unless a model
+     *                  runs it
+     * @param int8TokenGemms the {@code torch._int_mm} products timed, or null
      */
-    @JsonPropertyOrder({"int8", "bf16", "int8Gemms", "bf16Gemms", "notes"})
+    @JsonPropertyOrder({"int8", "bf16", "int8Gemms", "bf16Gemms", "notes", "int8Token", "int8TokenGemms"})
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PrecisionPeaks(Double int8, Double bf16, List<MatmulPeak.Gemm> int8Gemms,
-                                 List<MatmulPeak.Gemm> bf16Gemms, List<String> notes) {
+                                 List<MatmulPeak.Gemm> bf16Gemms, List<String> notes, Double int8Token,
+                                 List<MatmulPeak.Gemm> int8TokenGemms) {
     }
 
     /**

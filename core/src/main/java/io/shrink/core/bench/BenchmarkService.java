@@ -68,6 +68,7 @@ public final class BenchmarkService {
         List<MatmulPeak.Gemm> gemms = new ArrayList<>();
         List<MatmulPeak.Gemm> int8Gemms = new ArrayList<>();
         List<MatmulPeak.Gemm> bf16Gemms = new ArrayList<>();
+        List<MatmulPeak.Gemm> tokenGemms = new ArrayList<>();
         try (NDManager root = NDManager.newBaseManager("PyTorch")) {
             long t0 = System.nanoTime();
             List<FastEncoder> encoders = new ArrayList<>();
@@ -86,6 +87,7 @@ public final class BenchmarkService {
                             WeightBytes.of(ckpt)));
                 }
                 phases.put("load", seconds(t0));
+                boolean tokenUsed = encoders.stream().anyMatch(f -> f.linearPrecisions().containsKey("int8-token"));
 
                 long t1 = System.nanoTime();
                 progress.accept("measuring the fp32 matmul peak (" + threads + " threads) ...");
@@ -96,6 +98,9 @@ public final class BenchmarkService {
                 int8Gemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS, "int8"));
                 if (Kernels.thisCpu().bf16Native()) {
                     bf16Gemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS, "bf16"));
+                }
+                if (tokenUsed) {
+                    tokenGemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS, "int8-token"));
                 }
                 phases.put("probe", seconds(t1));
 
@@ -115,11 +120,15 @@ public final class BenchmarkService {
                 if (Kernels.thisCpu().bf16Native()) {
                     bf16Gemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS, "bf16"));
                 }
+                if (tokenUsed) {
+                    tokenGemms.addAll(MatmulPeak.measure(root, shapes, PROBE_REPEATS, "int8-token"));
+                }
                 phases.put("probe", phases.get("probe") + seconds(t3));
                 Map<String, Double> peaks = new TreeMap<>();
                 peaks.put("fp32", MatmulPeak.best(gemms));
                 peaks.put("int8", MatmulPeak.best(int8Gemms));
                 peaks.put("int8-static", MatmulPeak.best(int8Gemms)); // the same fbgemm kernels, calibrated inputs
+                peaks.put("int8-token", MatmulPeak.best(tokenGemms));
                 peaks.put("bf16", Kernels.thisCpu().bf16Native() ? MatmulPeak.best(bf16Gemms) : MatmulPeak.best(gemms));
                 cases.addAll(summarise(measured, infos, o.baselineId(), peaks));
             } finally {
@@ -137,7 +146,7 @@ public final class BenchmarkService {
         details.put("models", infos);
         details.put("cases", cases);
         details.put("matmulPeak", peak);
-        details.put("precisionPeaks", precisionPeaks(int8Gemms, bf16Gemms));
+        details.put("precisionPeaks", precisionPeaks(int8Gemms, bf16Gemms, tokenGemms));
         details.put("baseline", o.baselineId());
         details.put("threads", Map.of("intraOp", threads, "interOp", JniUtils.getNumInteropThreads()));
         details.put("peakRssBytes", MemoryProbe.peakResidentBytes());
@@ -323,7 +332,8 @@ public final class BenchmarkService {
     }
 
     /** The int8 and bf16 peaks, with a note where this CPU lacks the instructions that make them fast. */
-    private static BenchmarkReport.PrecisionPeaks precisionPeaks(List<MatmulPeak.Gemm> int8, List<MatmulPeak.Gemm> bf16) {
+    private static BenchmarkReport.PrecisionPeaks precisionPeaks(List<MatmulPeak.Gemm> int8, List<MatmulPeak.Gemm> bf16,
+                                                                 List<MatmulPeak.Gemm> token) {
         List<String> notes = new ArrayList<>();
         List<String> flags = Hardware.detect().isaFlags();
         if (!flags.contains("AVX512_VNNI") && !flags.contains("AVX_VNNI") && !flags.contains("AMX_INT8")) {
@@ -335,7 +345,8 @@ public final class BenchmarkService {
                     + "of peak is taken against the fp32 peak; the bf16 matmul (a scalar fallback here) is not timed");
         }
         return new BenchmarkReport.PrecisionPeaks(int8.isEmpty() ? null : MatmulPeak.best(int8),
-                bf16.isEmpty() ? null : MatmulPeak.best(bf16), int8, bf16, notes);
+                bf16.isEmpty() ? null : MatmulPeak.best(bf16), int8, bf16, notes,
+                token.isEmpty() ? null : MatmulPeak.best(token), token.isEmpty() ? null : token);
     }
 
     /** The square probe and, per model, the FFN-in product at the largest batch × sequence. */

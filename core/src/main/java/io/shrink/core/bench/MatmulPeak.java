@@ -80,12 +80,18 @@ public final class MatmulPeak {
             "    return ops.quantized.linear_prepack(qw, None)",
             "  def linear_int8(self, x: Tensor, p: " + PACKED + ") -> Tensor:",
             "    return ops.quantized.linear_dynamic(x, p, True)",
+            "  def to_int8(self, a: Tensor) -> Tensor:",
+            "    return torch.to(torch.round(torch.mul(a, 127.0)), 1)",
+            "  def int_mm(self, a: Tensor, b: Tensor) -> Tensor:",
+            "    return torch._int_mm(a, torch.t(b))",
             "");
 
     /**
      * Times the same shapes in a lower precision, as the fast path runs it: {@code int8} is
      * {@code quantized::linear_dynamic} on float32 activations (quantised per call, as a model's linears are), its
-     * rate in GOP/s; {@code bf16} is {@code torch.mm} on bf16 operands (GFLOP/s). The product is (m × k) · (k × n).
+     * rate in GOP/s; {@code int8-token} is {@code torch._int_mm} on int8 operands (the kernel of per-token int8,
+     * without its quantisation steps; GOP/s); {@code bf16} is {@code torch.mm} on bf16 operands (GFLOP/s). The
+     * product is (m × k) · (k × n).
      */
     public static List<Gemm> measure(NDManager parent, List<long[]> shapes, int repeats, String precision) {
         if (precision.equals("fp32")) {
@@ -99,11 +105,12 @@ public final class MatmulPeak {
                 try (NDManager m = parent.newSubManager()) {
                     PtNDArray a = (PtNDArray) m.randomUniform(-1, 1, new Shape(s[0], s[1])); // (m, k)
                     boolean int8 = precision.equals("int8");
-                    PtNDArray b = (PtNDArray) m.randomUniform(-1, 1, int8 ? new Shape(s[2], s[1]) : new Shape(s[1], s[2]));
+                    boolean token = precision.equals("int8-token");
+                    PtNDArray b = (PtNDArray) m.randomUniform(-1, 1, int8 || token ? new Shape(s[2], s[1]) : new Shape(s[1], s[2]));
                     try (IValue av = IValue.from(a); IValue bv = IValue.from(b);
-                         IValue left = int8 ? null : IValueUtils.runMethod(block, "to_bf16", av);
-                         IValue right = IValueUtils.runMethod(block, int8 ? "prepack" : "to_bf16", bv)) {
-                        String method = int8 ? "linear_int8" : "mm";
+                         IValue left = int8 ? null : IValueUtils.runMethod(block, token ? "to_int8" : "to_bf16", av);
+                         IValue right = IValueUtils.runMethod(block, int8 ? "prepack" : token ? "to_int8" : "to_bf16", bv)) {
+                        String method = int8 ? "linear_int8" : token ? "int_mm" : "mm";
                         IValue x = int8 ? av : left;
                         double best = Double.MAX_VALUE;
                         // the plain interpreter, as the encoders run: the profiling executor's first calls are slow

@@ -216,9 +216,9 @@ public final class FastEncoder implements AutoCloseable {
             return layers.stream().anyMatch(l -> Arrays.asList(l).contains(p));
         }
 
-        /** Whether any linear runs on int8 kernels (dynamic or static). */
+        /** Whether any linear runs on int8 kernels (dynamic or static, per tensor or per token). */
         boolean usesInt8() {
-            return uses(Precision.INT8) || uses(Precision.INT8_STATIC);
+            return uses(Precision.INT8) || uses(Precision.INT8_STATIC) || uses(Precision.INT8_TOKEN);
         }
 
         /** Indices into the weight list of the linear weights running in {@code p}, layer by layer, in slot order. */
@@ -285,10 +285,17 @@ public final class FastEncoder implements AutoCloseable {
         IValue weights = IValue.listFrom(list.stream().map(a -> (PtNDArray) a).toArray(PtNDArray[]::new));
         IValue packed;
         IValue bf16;
+        List<Long> lowIdx = plan.weightIndices(p -> p == Precision.BF16 || p == Precision.INT8_TOKEN);
+        long[] lowKinds = new long[lowIdx.size()]; // 0 bf16, 1 bf16 emulated in float32, 2 int8 per token
+        List<Long> tokenIdx = plan.weightIndices(Precision.INT8_TOKEN);
+        for (int j = 0; j < lowKinds.length; j++) {
+            lowKinds[j] = tokenIdx.contains(lowIdx.get(j)) ? 2 : plan.kernels().bf16Native() ? 0 : 1;
+        }
         try (IValue int8Idx = IValue.listFrom(indices(plan.weightIndices(Precision::int8)));
-             IValue bf16Idx = IValue.listFrom(indices(plan.weightIndices(Precision.BF16)))) {
+             IValue lowIdxValue = IValue.listFrom(indices(lowIdx));
+             IValue lowKindValue = IValue.listFrom(lowKinds)) {
             packed = IValueUtils.runMethod(block, "prepack", weights, int8Idx);
-            bf16 = IValueUtils.runMethod(block, plan.kernels().bf16Native() ? "to_bf16" : "round_bf16", weights, bf16Idx);
+            bf16 = IValueUtils.runMethod(block, "lowp", weights, lowIdxValue, lowKindValue);
         }
         if (owned && (plan.usesInt8() || plan.uses(Precision.BF16))) {
             // the float32 copies of weights that now run as int8 or bf16 are no longer read: free them
@@ -323,6 +330,7 @@ public final class FastEncoder implements AutoCloseable {
         out.put("fp32", plan.uses(Precision.FP32) ? "torch.addmm (fp32)" : null);
         out.put("int8", plan.uses(Precision.INT8) ? plan.kernels().int8() : null);
         out.put("int8-static", plan.uses(Precision.INT8_STATIC) ? plan.kernels().int8Static() : null);
+        out.put("int8-token", plan.uses(Precision.INT8_TOKEN) ? plan.kernels().int8Token() : null);
         out.put("bf16", plan.uses(Precision.BF16) ? plan.kernels().bf16() : null);
         out.values().removeIf(java.util.Objects::isNull);
         return out;
@@ -475,8 +483,9 @@ public final class FastEncoder implements AutoCloseable {
     /**
      * The TorchScript source for a config and a precision plan: shapes, activation, layer plan and each layer's
      * linear precisions are baked in as literals. Arguments of every encode method: ids, types, [mask,] the scratch
-     * buffer, the float32 weights {@code w}, the int8 packed linears {@code q} (from {@code prepack}) and the bf16
-     * linears {@code b} (weight then bias, from {@code to_bf16} or {@code round_bf16}).
+     * buffer, the float32 weights {@code w}, the int8 packed linears {@code q} (from {@code prepack}) and the
+     * low-precision linears {@code b} (from {@code lowp}, in layer and slot order: a bf16 linear's weight then bias, a
+     * per-token int8 linear's int8 weight, its per-channel scales and its float32 bias).
      */
     static String source(EncoderConfig c, Plan plan) {
         return source(c, plan, false);
@@ -541,6 +550,30 @@ public final class FastEncoder implements AutoCloseable {
                 .append("      out.append(torch.to(torch.to(w[k], 15), 6))\n")
                 .append("      out.append(torch.to(torch.to(w[k + 1], 15), 6))\n")
                 .append("    return out\n")
+                // kind 0: bf16 weight and bias; 1: the same rounded to bf16 and held in float32; 2: per-token int8, the
+                // weight (out, in) int8 with per-output-channel symmetric scales (out,) and the float32 bias
+                .append("  def lowp(self, w: List[Tensor], idx: List[int], kinds: List[int]) -> List[Tensor]:\n")
+                .append("    out = annotate(List[Tensor], [])\n")
+                .append("    for j in range(len(idx)):\n")
+                .append("      k = idx[j]\n")
+                .append("      if kinds[j] == 2:\n")
+                .append("        s = torch.clamp_min(torch.div(torch.amax(torch.abs(w[k]), [1]), 127.0), 1.0e-30)\n")
+                .append("        out.append(torch.to(torch.clamp(torch.round(torch.div(w[k], torch.unsqueeze(s, 1))), -127.0, 127.0), 1))\n")
+                .append("        out.append(s)\n")
+                .append("        out.append(torch.clone(w[k + 1]))\n")
+                .append("      elif kinds[j] == 1:\n")
+                .append("        out.append(torch.to(torch.to(w[k], 15), 6))\n")
+                .append("        out.append(torch.to(torch.to(w[k + 1], 15), 6))\n")
+                .append("      else:\n")
+                .append("        out.append(torch.to(w[k], 15))\n")
+                .append("        out.append(torch.to(w[k + 1], 15))\n")
+                .append("    return out\n")
+                // a per-token int8 linear: x (tokens, in) float32 -> (tokens, out) float32, the bias added
+                .append("  def tok(self, x: Tensor, wq: Tensor, ws: Tensor, bias: Tensor) -> Tensor:\n")
+                .append("    s = torch.clamp_min(torch.div(torch.amax(torch.abs(x), [1], True), 127.0), 1.0e-30)\n") // (tokens, 1)
+                .append("    xq = torch.to(torch.round(torch.div(x, s)), 1)\n") // (tokens, in) int8
+                .append("    acc = torch._int_mm(xq, torch.t(wq))\n") // (tokens, out) int32
+                .append("    return torch.addcmul(bias, torch.mul(torch.to(acc, 6), s), ws)\n")
                 .append("  def run(self, ids: Tensor, types: Tensor, mask: Optional[Tensor], ").append(sig).append(obs).append(") -> Tensor:\n")
                 .append("    seq = ids.size(1)\n")
                 // (batch, seq, emb): word + position (first seq rows of the table) [+ token type]
@@ -558,10 +591,10 @@ public final class FastEncoder implements AutoCloseable {
         int bn = 0;
         for (int i = 0; i < c.storedLayers(); i++) {
             qAt[i] = qn;
-            bAt[i] = 2 * bn;
+            bAt[i] = bn;
             for (Precision p : plan.layers().get(i)) {
                 qn += p.int8() ? 1 : 0;
-                bn += p == Precision.BF16 ? 1 : 0;
+                bn += lowEntries(p);
             }
         }
         for (int l = 0; l < c.numLayers(); l++) {
@@ -587,6 +620,16 @@ public final class FastEncoder implements AutoCloseable {
     private static final String STATIC = "ops.quantized.linear_with_input_q_dq_qweight_dq_output_fp32(torch.clamp(%1$s, "
             + "qp[%2$d + 2], qp[%2$d + 3]), qp[%2$d], int(qp[%2$d + 1]), q[qi + %3$d])";
 
+    /** A per-token int8 linear on {@code x} whose three entries start at {@code b[bi + at]}. */
+    private static String token(String x, int at) {
+        return "self.tok(" + x + ", b[bi + " + at + "], b[bi + " + (at + 1) + "], b[bi + " + (at + 2) + "])";
+    }
+
+    /** How many entries of the low-precision list {@code b} a linear in {@code p} takes. */
+    private static int lowEntries(Precision p) {
+        return p == Precision.BF16 ? 2 : p == Precision.INT8_TOKEN ? 3 : 0;
+    }
+
     /** A TorchScript list literal of floats. */
     private static String floats(double[] v) {
         StringBuilder s = new StringBuilder("[");
@@ -605,6 +648,7 @@ public final class FastEncoder implements AutoCloseable {
                 case INT8 -> 'i';
                 case BF16 -> 'b';
                 case INT8_STATIC -> 's';
+                case INT8_TOKEN -> 't';
             });
         }
         return n.toString();
@@ -633,7 +677,7 @@ public final class FastEncoder implements AutoCloseable {
         int[] bOff = new int[4];
         for (int slot = 1; slot < 4; slot++) {
             qOff[slot] = qOff[slot - 1] + (k[slot - 1].int8() ? 1 : 0);
-            bOff[slot] = bOff[slot - 1] + (k[slot - 1] == Precision.BF16 ? 2 : 0);
+            bOff[slot] = bOff[slot - 1] + lowEntries(k[slot - 1]);
         }
         String hidden = String.valueOf(c.hiddenSize());
         s.append("  def ").append(name).append("(self, x: Tensor, mask: Optional[Tensor], sc: Tensor, w: List[Tensor], ")
@@ -654,6 +698,7 @@ public final class FastEncoder implements AutoCloseable {
                     .append("      torch.addmm(w[i + 1], x2, torch.t(w[i]), out=p)\n");
             case INT8 -> s.append("      p = ops.quantized.linear_dynamic(x2, q[qi + ").append(qOff[0]).append("], True)\n");
             case INT8_STATIC -> s.append("      p = ").append(STATIC.formatted("x2", 0, qOff[0])).append("\n");
+            case INT8_TOKEN -> s.append("      p = ").append(token("x2", bOff[0])).append("\n");
             case BF16 -> s.append("      p = torch.linear(").append(cast.formatted("x2")).append(", b[bi + ").append(bOff[0])
                     .append("], b[bi + ").append(bOff[0] + 1).append("])\n");
         }
@@ -669,6 +714,8 @@ public final class FastEncoder implements AutoCloseable {
             case INT8 -> s.append("      h = ops.quantized.linear_dynamic(torch.to(c2, 6), q[qi + ").append(qOff[1]).append("], True)\n")
                     .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
             case INT8_STATIC -> s.append("      h = ").append(STATIC.formatted("torch.to(c2, 6)", 4, qOff[1])).append("\n")
+                    .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
+            case INT8_TOKEN -> s.append("      h = ").append(token("torch.to(c2, 6)", bOff[1])).append("\n")
                     .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
             case BF16 -> s.append("      h = torch.to(torch.linear(").append(cast.formatted("c2")).append(", b[bi + ").append(bOff[1])
                     .append("], b[bi + ").append(bOff[1] + 1).append("]), 6)\n")
@@ -687,6 +734,7 @@ public final class FastEncoder implements AutoCloseable {
                     .append("      torch.addmm(w[i + 7], x2, torch.t(w[i + 6]), out=t)\n");
             case INT8 -> s.append("      t = ops.quantized.linear_dynamic(x2, q[qi + ").append(qOff[2]).append("], True)\n");
             case INT8_STATIC -> s.append("      t = ").append(STATIC.formatted("x2", 8, qOff[2])).append("\n");
+            case INT8_TOKEN -> s.append("      t = ").append(token("x2", bOff[2])).append("\n");
             case BF16 -> s.append("      t = torch.linear(").append(cast.formatted("x2")).append(", b[bi + ").append(bOff[2])
                     .append("], b[bi + ").append(bOff[2] + 1).append("])\n");
         }
@@ -699,6 +747,8 @@ public final class FastEncoder implements AutoCloseable {
             case INT8 -> s.append("      h = ops.quantized.linear_dynamic(torch.to(a, 6), q[qi + ").append(qOff[3]).append("], True)\n")
                     .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
             case INT8_STATIC -> s.append("      h = ").append(STATIC.formatted("torch.to(a, 6)", 12, qOff[3])).append("\n")
+                    .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
+            case INT8_TOKEN -> s.append("      h = ").append(token("torch.to(a, 6)", bOff[3])).append("\n")
                     .append("      x = torch.view(h.add_(x2), [bs, s, x.size(2)])\n");
             case BF16 -> s.append("      h = torch.to(torch.linear(").append(cast.formatted("a")).append(", b[bi + ").append(bOff[3])
                     .append("], b[bi + ").append(bOff[3] + 1).append("]), 6)\n")

@@ -17,8 +17,9 @@ import java.util.Locale;
  * @param int8       what runs an int8 linear layer
  * @param bf16       what runs a bf16 linear layer
  * @param bf16Native whether bf16 matmuls run in bf16 (else emulated in fp32)
+ * @param int8Token  what runs an int8 linear layer with activations quantised per token
  */
-public record Kernels(String int8, String bf16, boolean bf16Native) {
+public record Kernels(String int8, String bf16, boolean bf16Native, String int8Token) {
     private static final Kernels THIS_CPU = detect(Hardware.detect().isaFlags(), System.getProperty("shrink.bf16"));
 
     /** The kernels for this machine. */
@@ -45,6 +46,9 @@ public record Kernels(String int8, String bf16, boolean bf16Native) {
                         + "), fp32 layer norm and residual adds"
                 : "emulated: weights and matmul inputs rounded to bf16, fp32 matmuls and outputs (this CPU has neither "
                         + "AVX512_BF16 nor AMX_BF16, where libtorch's bf16 matmul is a scalar fallback)";
-        return new Kernels(int8, bf16, nativeBf16);
+        String token = "torch._int_mm (oneDNN s8 x s8 -> s32" + (flags.contains("AMX_INT8") ? ", AMX"
+                : flags.contains("AVX512_VNNI") ? ", AVX512-VNNI" : flags.contains("AVX_VNNI") ? ", AVX-VNNI" : "")
+                + "; activations int8 per token, symmetric, weights int8 per output channel)";
+        return new Kernels(int8, bf16, nativeBf16, token);
     }
 }

@@ -129,7 +129,7 @@ public final class Encoder implements AutoCloseable {
      * of a bf16 training run.
      */
     public void runLinearsIn(Quantization.Precision p) {
-        if (p.int8()) {
+        if (p.int8() || p == Quantization.Precision.INT8_TOKEN) {
             throw new IllegalArgumentException("int8 needs quantised weights: use shrink quantize");
         }
         linears = p;

@@ -22,7 +22,9 @@ import java.util.TreeMap;
  * A model without a quantization (null) is float32 throughout.
  *
  * @param scheme      how quantised weights run
- * @param activations for the int8 schemes: how activations are quantised ({@code per-tensor}); null otherwise
+ * @param activations for the int8 schemes: how activations are quantised: {@code per-tensor}, or for
+ *                    {@link Scheme#DYNAMIC_INT8} also {@code per-token} (one symmetric 8-bit scale per row, max|row| / 127,
+ *                    multiplied by {@code torch._int_mm}); null otherwise
  * @param inputRanges for {@link Scheme#STATIC_INT8}: per int8 linear (module name; the fused query-key-value
  *                    product is keyed by its query), the calibrated [min, max] of its input; null otherwise
  */
@@ -31,6 +33,8 @@ import java.util.TreeMap;
 public record Quantization(Scheme scheme, String activations, Map<String, List<Double>> inputRanges) {
     /** Activations quantised per tensor (at run time, or with a calibrated range), as PyTorch and ONNX Runtime do. */
     public static final String PER_TENSOR = "per-tensor";
+    /** Activations quantised at run time with one symmetric 8-bit scale per token (row), max|row| / 127. */
+    public static final String PER_TOKEN = "per-token";
     /**
      * The largest quantised activation value: activations use 7 bits (0..127) with a zero point, as PyTorch's
      * fbgemm configurations do ({@code reduce_range}), so that the u8 × s8 pair sums of CPUs without VNNI cannot
@@ -47,9 +51,9 @@ public record Quantization(Scheme scheme, String activations, Map<String, List<D
         if (int8 && activations == null) {
             activations = PER_TENSOR;
         }
-        if (int8 && !PER_TENSOR.equals(activations)) {
+        if (int8 && !PER_TENSOR.equals(activations) && !(scheme == Scheme.DYNAMIC_INT8 && PER_TOKEN.equals(activations))) {
             throw ShrinkException.corrupt("quantization " + scheme + ": activations '" + activations
-                    + "' are not supported (known: " + PER_TENSOR + ")");
+                    + "' are not supported (known: " + PER_TENSOR + (scheme == Scheme.DYNAMIC_INT8 ? ", " + PER_TOKEN : "") + ")");
         }
         if (!int8 && activations != null) {
             throw ShrinkException.corrupt("quantization " + scheme + " quantises no activations, but says '" + activations + "'");
@@ -147,9 +151,11 @@ public record Quantization(Scheme scheme, String activations, Map<String, List<D
         /** bf16 matrix multiply. */
         BF16,
         /** int8 × int8 with int32 accumulation, activations quantised with a calibrated range. */
-        INT8_STATIC;
+        INT8_STATIC,
+        /** int8 × int8 with int32 accumulation ({@code torch._int_mm}), activations quantised per token at run time. */
+        INT8_TOKEN;
 
-        /** Whether the linear runs on int8 kernels. */
+        /** Whether the linear runs on fbgemm's packed int8 kernels (dynamic or static, per tensor). */
         public boolean int8() {
             return this == INT8 || this == INT8_STATIC;
         }
@@ -161,7 +167,8 @@ public record Quantization(Scheme scheme, String activations, Map<String, List<D
             return Precision.FP32;
         }
         return switch (q.scheme()) {
-            case DYNAMIC_INT8 -> stored == DType.I8 ? Precision.INT8 : stored == DType.BF16 ? Precision.BF16 : Precision.FP32;
+            case DYNAMIC_INT8 -> stored == DType.I8 ? (PER_TOKEN.equals(q.activations()) ? Precision.INT8_TOKEN : Precision.INT8)
+                    : stored == DType.BF16 ? Precision.BF16 : Precision.FP32;
             case STATIC_INT8 -> stored == DType.I8 ? Precision.INT8_STATIC : stored == DType.BF16 ? Precision.BF16 : Precision.FP32;
             case BF16 -> stored == DType.BF16 ? Precision.BF16 : Precision.FP32;
             case WEIGHT_ONLY -> Precision.FP32;

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * int8 and bf16 linears on the fast path against a float32 reference: the functional encoder run on the quantised
  * model's float view (the dequantised weights), so the difference measured is that of the int8 or bf16 arithmetic
  * alone. Bounds (relative L2 error of the last hidden state over a padded batch): int8 with 7-bit per-tensor
- * activations ≤ 5%; bf16 (8-bit mantissas) ≤ 2%, on both the native and the emulated path.
+ * activations ≤ 5%, with 8-bit symmetric per-token activations ≤ 2%; bf16 (8-bit mantissas) ≤ 2%, on both the
+ * native and the emulated path.
  */
 class QuantizedFastEncoderTest extends PyTorchManagerTest {
     private static final Kernels NATIVE = Kernels.detect(Hardware.detect().isaFlags(), "native");
@@ -44,6 +45,8 @@ class QuantizedFastEncoderTest extends PyTorchManagerTest {
         for (EncoderConfig c : FastEncoderTest.configs()) {
             Checkpoint fp32 = TinyModels.model(c, HeadConfig.none(), 11);
             check(quantise(QuantCompressor.dynamicInt8(), fp32), Kernels.thisCpu(), 0.05, Map.of("int8", 1), c);
+            check(applyWith(QuantCompressor.dynamicInt8(), fp32, Map.of("activations", "per-token")), Kernels.thisCpu(),
+                    0.02, Map.of("int8-token", 1), c);
             check(quantise(QuantCompressor.bf16(), fp32), NATIVE, 0.02, Map.of("bf16", 1), c);
             check(quantise(QuantCompressor.bf16(), fp32), EMULATED, 0.02, Map.of("bf16", 1), c);
             check(applyWith(QuantCompressor.weightInt4(), fp32, Map.of("groupSize", 8)), Kernels.thisCpu(), 1e-5,
@@ -85,6 +88,10 @@ class QuantizedFastEncoderTest extends PyTorchManagerTest {
         Checkpoint ffnOnly = applyWith(dyn, fp32, Map.of("attention", "false"));
         try (NDManager step = manager.newSubManager(); FastEncoder fast = FastEncoder.load(ffnOnly, step)) {
             assertEquals(Map.of("fp32", 4, "int8", 4), fast.linearPrecisions());
+        }
+        Checkpoint tokenFfn = applyWith(dyn, fp32, Map.of("attention", "false", "activations", "per-token"));
+        try (NDManager step = manager.newSubManager(); FastEncoder fast = FastEncoder.load(tokenFfn, step)) {
+            assertEquals(Map.of("fp32", 4, "int8-token", 4), fast.linearPrecisions());
         }
         Checkpoint oneLayer = applyWith(dyn, fp32, Map.of("exclude", "layer\\.1\\."));
         try (NDManager step = manager.newSubManager(); FastEncoder fast = FastEncoder.load(oneLayer, step)) {

@@ -168,6 +168,10 @@ public final class OnnxExporter {
     /** Builds the ONNX model of a checkpoint in memory. */
     public static Built build(Checkpoint ckpt) {
         ckpt.config().validate();
+        if (ckpt.quantization() != null && Quantization.PER_TOKEN.equals(ckpt.quantization().activations())) {
+            throw ShrinkException.usage("ONNX export of per-token int8 activations is not supported (ONNX's "
+                    + "DynamicQuantizeLinear is per tensor): export a dynamic-int8 model with activations=per-tensor");
+        }
         return new GraphWriter(ckpt).write();
     }
 

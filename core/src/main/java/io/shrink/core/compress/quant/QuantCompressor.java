@@ -22,7 +22,9 @@ import java.util.Map;
  * stored in a smaller type and the model records how it runs ({@link Quantization}). The methods:
  * <ul>
  *   <li>{@code dynamic-int8}: int8 per output channel (symmetric, scale max|row| / 127); linears run int8 × int8 with
- *       activations quantised per tensor at run time (PyTorch's and ONNX Runtime's dynamic quantisation).</li>
+ *       activations quantised at run time, per tensor (PyTorch's and ONNX Runtime's dynamic quantisation: 7 bits
+ *       with a zero point on fbgemm) or, with {@code activations=per-token}, with one symmetric 8-bit scale per token
+ *       ({@code torch._int_mm}, as LLM.int8() and SmoothQuant's per-token setting do).</li>
  *   <li>{@code weight-int8}, {@code weight-int4}: int8 per output channel, or int4 with one scale per group of
  *       {@code groupSize} values of a row; stored small, dequantised to float32 at load (for size, not speed).</li>
  *   <li>{@code bf16}: bfloat16 weights (round to nearest even); linears run bf16 matrix multiplies with layer norm,
@@ -49,7 +51,8 @@ public final class QuantCompressor implements Compressor<QuantSettings> {
     /** int8 weights per output channel, activations quantised at run time, int8 kernels. */
     public static QuantCompressor dynamicInt8() {
         return new QuantCompressor("dynamic-int8", "int8 weights per output channel, int8 kernels with activations "
-                + "quantised per tensor at run time (attention, ffn=true; head, embeddings=false; include, exclude=REGEX)",
+                + "quantised at run time (activations=per-tensor|per-token, default per-tensor; attention, ffn=true; "
+                + "head, embeddings=false; include, exclude=REGEX)",
                 DType.I8, Quantization.Scheme.DYNAMIC_INT8, false);
     }
 
@@ -88,6 +91,17 @@ public final class QuantCompressor implements Compressor<QuantSettings> {
         if (s.groupSize() != null && dtype != DType.I4) {
             throw ShrinkException.usage("setting groupSize applies to weight-int4 only, not " + name());
         }
+        String activations = null;
+        if (s.activations() != null) {
+            if (scheme != Quantization.Scheme.DYNAMIC_INT8) {
+                throw ShrinkException.usage("setting activations applies to dynamic-int8 only, not " + name());
+            }
+            if (!s.activations().equals(Quantization.PER_TENSOR) && !s.activations().equals(Quantization.PER_TOKEN)) {
+                throw ShrinkException.usage("activations must be " + Quantization.PER_TENSOR + " or "
+                        + Quantization.PER_TOKEN + ", not '" + s.activations() + "'");
+            }
+            activations = s.activations();
+        }
         int group = s.groupSize() == null ? DEFAULT_GROUP : s.groupSize();
         if (dtype == DType.I4 && group < 1) {
             throw ShrinkException.usage("groupSize must be at least 1, not " + group);
@@ -110,13 +124,16 @@ public final class QuantCompressor implements Compressor<QuantSettings> {
             floats.put(name, q.toFloat());
         }
         Checkpoint out = new Checkpoint(model.config(), model.head(), floats, model.tokenizer(), stored,
-                new Quantization(scheme, null));
+                new Quantization(scheme, activations));
         Map<String, Object> options = new LinkedHashMap<>(sel.describe());
         if (dtype == DType.I4) {
             options.put("groupSize", group);
         }
         options.put("dtype", dtype.name());
         options.put("scheme", scheme.label());
+        if (scheme == Quantization.Scheme.DYNAMIC_INT8) {
+            options.put("activations", out.quantization().activations());
+        }
         options.put("tensors", chosen.size());
         List<String> notes = new ArrayList<>();
         if (sel.head() && scheme != Quantization.Scheme.WEIGHT_ONLY) {

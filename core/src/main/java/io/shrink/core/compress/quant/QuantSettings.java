@@ -11,9 +11,11 @@ package io.shrink.core.compress.quant;
  * @param include    regular expression over module names to convert, or null for all
  * @param exclude    regular expression over module names to leave in float32, or null
  * @param groupSize  weight-int4 only: values per scale along each row (default 128); must divide every row
+ * @param activations dynamic-int8 only: {@code per-tensor} (default, 7-bit with a zero point, fbgemm) or
+ *                   {@code per-token} (8-bit symmetric, one scale per token, {@code torch._int_mm})
  */
 public record QuantSettings(Boolean attention, Boolean ffn, Boolean head, Boolean embeddings, String include,
-                            String exclude, Integer groupSize) {
+                            String exclude, Integer groupSize, String activations) {
 
     /** The selection these settings make, with the method's default for embeddings. */
     LinearSelection selection(boolean embeddingsByDefault) {

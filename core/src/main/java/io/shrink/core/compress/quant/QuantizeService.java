@@ -202,7 +202,7 @@ public final class QuantizeService {
         Map<String, String> k = new LinkedHashMap<>();
         Kernels cpu = Kernels.thisCpu();
         switch (q.scheme()) {
-            case DYNAMIC_INT8 -> k.put("int8", cpu.int8());
+            case DYNAMIC_INT8 -> k.put("int8", Quantization.PER_TOKEN.equals(q.activations()) ? cpu.int8Token() : cpu.int8());
             case STATIC_INT8 -> k.put("int8", cpu.int8Static());
             case BF16 -> k.put("bf16", cpu.bf16());
             case WEIGHT_ONLY -> k.put("fp32", "weights dequantised at load; torch.addmm (fp32)");
