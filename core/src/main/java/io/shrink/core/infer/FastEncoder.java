@@ -573,7 +573,7 @@ public final class FastEncoder implements AutoCloseable {
                 .append("    s = torch.clamp_min(torch.div(torch.amax(torch.abs(x), [1], True), 127.0), 1.0e-30)\n") // (tokens, 1)
                 .append("    xq = torch.to(torch.round(torch.div(x, s)), 1)\n") // (tokens, in) int8
                 .append("    acc = torch._int_mm(xq, torch.t(wq))\n") // (tokens, out) int32
-                .append("    return torch.addcmul(bias, torch.mul(torch.to(acc, 6), s), ws)\n")
+                .append("    return torch.addcmul(bias, torch.mul(acc, s), ws)\n")
                 .append("  def run(self, ids: Tensor, types: Tensor, mask: Optional[Tensor], ").append(sig).append(obs).append(") -> Tensor:\n")
                 .append("    seq = ids.size(1)\n")
                 // (batch, seq, emb): word + position (first seq rows of the table) [+ token type]
